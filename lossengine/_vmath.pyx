@@ -1,0 +1,20 @@
+# Bridge to csrc/vmath.c: the engine's own exp/log/log1p over arrays (tests).
+include "_common.pxi"
+from libc.stdint cimport int64_t
+
+cdef extern from "vmath.h":
+    pass
+cdef extern from "le_dispatch.h" nogil:
+    int le_vmath_f32 "LE_PICK(le_vmath_f32)"(int op, const float *x, float *y, int64_t n)
+    int le_vmath_f64 "LE_PICK(le_vmath_f64)"(int op, const double *x, double *y, int64_t n)
+
+def vmath(int op, x, y):
+    cdef int64_t n = x.size
+    cdef bint f32 = _is_f32(x)
+    cdef void *px = _ptr(x)
+    cdef void *py = _ptr(y)
+    with nogil:
+        if f32:
+            le_vmath_f32(op, <const float *>px, <float *>py, n)
+        else:
+            le_vmath_f64(op, <const double *>px, <double *>py, n)
