@@ -18,3 +18,16 @@ def vmath(int op, x, y):
             le_vmath_f32(op, <const float *>px, <float *>py, n)
         else:
             le_vmath_f64(op, <const double *>px, <double *>py, n)
+
+cdef extern from "memcopy.h":
+    pass
+cdef extern from "le_dispatch.h" nogil:
+    void le_memcopy "LE_PICK(le_memcopy)"(void *dst, const void *src, int64_t nbytes, int n_threads)
+
+def memcopy(dst, src, int n_threads):
+    """dst[...] = src for C-contiguous arrays of equal size, with n_threads."""
+    cdef void *pd = _ptr(dst)
+    cdef void *ps = _ptr(src)
+    cdef int64_t nb = src.nbytes
+    with nogil:
+        le_memcopy(pd, ps, nb, n_threads)
