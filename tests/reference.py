@@ -101,3 +101,16 @@ def nll_loss(x, target, weight=None, ignore_index=-100, reduction="mean", axis=1
     x = np.asarray(x, np.float64)
     ax = _axis(x, axis, 1)
     return _ce_core(x, target, weight, ignore_index, reduction, 0.0, ax)
+
+
+def _load_family_references():
+    """Families keep their references in tests/reference_<family>.py."""
+    import importlib
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    for fn in sorted(os.listdir(here)):
+        if fn.startswith("reference_") and fn.endswith(".py"):
+            importlib.import_module(fn[:-3])
+
+
+_load_family_references()
