@@ -16,12 +16,14 @@ class BenchCase:
     engine function; `torch(args, kwargs)` (optional) returns a zero-argument
     callable running torch's forward+backward on the same data (built once,
     outside the timed region); `numpy` likewise for a NumPy implementation.
+    `jax` likewise for JAX when installed (block_until_ready inside).
     `nbytes(args)` is the memory that must move for loss+gradient."""
     label: str
     make: Callable
     dtype: str = "float32"
     torch: Optional[Callable] = None
     numpy: Optional[Callable] = None
+    jax: Optional[Callable] = None      # like torch: a zero-argument jitted value_and_grad call
     nbytes: Optional[Callable] = None
     grad: bool = True
 

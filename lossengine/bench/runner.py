@@ -43,6 +43,14 @@ def _torch():
         return None
 
 
+def _jax():
+    try:
+        import jax  # noqa: F401
+        return jax
+    except Exception:
+        return None
+
+
 def _fmt(t):
     if t is None:
         return "      -"
@@ -51,6 +59,7 @@ def _fmt(t):
 
 def run(threads=(1, 2), pattern=None, quick=False, out=None):
     torch = _torch()
+    jax = _jax()
     cases = [(e, c) for e in _registry.entries() for c in e.bench
              if pattern is None or pattern in c.label]
     print(f"lossengine {le.__version__}  isa={le.isa()}  "
@@ -78,18 +87,20 @@ def run(threads=(1, 2), pattern=None, quick=False, out=None):
                     t_out = None
                 t_torch = _timeit(c.torch(args, kw), quick) if (torch and c.torch) else None
                 t_np = _timeit(c.numpy(args, kw), quick) if c.numpy else None
+                t_jax = _timeit(c.jax(args, kw), quick) if (jax and c.jax) else None
                 frac = None
                 if c.nbytes:
                     frac = (c.nbytes(args) / bw) / t_le
                 r = {"case": c.label, "threads": nt, "le": t_le, "le_grad_out": t_out,
-                     "torch": t_torch, "numpy": t_np, "bw_fraction": frac,
+                     "torch": t_torch, "numpy": t_np, "jax": t_jax, "bw_fraction": frac,
                      "bandwidth": bw}
                 results.append(r)
                 ratio = f"{t_torch / t_le:7.2f}x" if t_torch else "       -"
                 nratio = f"{t_np / t_le:6.1f}x" if t_np else "      -"
                 fr = f"{frac:7.2f}" if frac is not None else "      -"
                 print(f"{c.label:44s} {_fmt(t_le)} {_fmt(t_out)} {_fmt(t_torch)} {_fmt(t_np)}"
-                      f" {ratio} {nratio} {fr}", flush=True)
+                      f" {ratio} {nratio} {fr}"
+                      + (f"  jax {_fmt(t_jax)} ({t_jax / t_le:.2f}x)" if t_jax else ""), flush=True)
     finally:
         le.set_num_threads(prev)
     if out:
