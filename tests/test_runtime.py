@@ -1,0 +1,93 @@
+"""Threads, ISA selection and the command line."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import lossengine as le
+
+
+def _py(code, **env):
+    e = dict(os.environ)
+    for k in ("LOSSENGINE_ISA", "LOSSENGINE_NUM_THREADS", "OMP_NUM_THREADS"):
+        e.pop(k, None)
+    e.update(env)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(le.__file__))))
+
+
+def test_set_num_threads():
+    prev = le.get_num_threads()
+    try:
+        le.set_num_threads(3)
+        assert le.get_num_threads() == 3
+        le.set_num_threads(np.int64(1))
+        assert le.get_num_threads() == 1
+        le.set_num_threads(64)   # more than the cores is allowed
+        for bad in (0, -1, 1.5, "2", None, True):
+            with pytest.raises(ValueError):
+                le.set_num_threads(bad)
+    finally:
+        le.set_num_threads(prev)
+
+
+def test_thread_env_defaults():
+    r = _py("import lossengine as le; print(le.get_num_threads())", LOSSENGINE_NUM_THREADS="3",
+            OMP_NUM_THREADS="5")
+    assert r.stdout.strip() == "3", r.stderr
+    r = _py("import lossengine as le; print(le.get_num_threads())", OMP_NUM_THREADS="5")
+    assert r.stdout.strip() == "5", r.stderr
+    r = _py("import lossengine as le, os; print(le.get_num_threads() == len(os.sched_getaffinity(0)))")
+    assert r.stdout.strip() == "True", r.stderr
+
+
+LEVELS = ("baseline", "avx2", "avx512")
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_isa_env(level):
+    code = ("import warnings; warnings.simplefilter('error');\n"
+            "import numpy as np, lossengine as le\n"
+            "x = np.random.default_rng(0).standard_normal((64, 33)).astype(np.float32)\n"
+            "t = np.arange(64) % 33\n"
+            "l, g = le.cross_entropy(x, t, grad=True)\n"
+            "print(le.isa(), repr(float(l)))")
+    r = _py(code, LOSSENGINE_ISA=level)
+    supported = LEVELS.index(level) <= LEVELS.index(le.best_isa())
+    if supported:
+        assert r.returncode == 0, r.stderr
+        name, val = r.stdout.split()
+        assert name == level
+        np.testing.assert_allclose(float(val), float(le.cross_entropy(
+            np.random.default_rng(0).standard_normal((64, 33)).astype(np.float32), np.arange(64) % 33)),
+            rtol=1e-6)
+    else:
+        assert "RuntimeWarning" in r.stderr
+
+
+def test_isa_env_unknown_warns():
+    r = _py("import lossengine as le; print(le.isa(), le.best_isa())", LOSSENGINE_ISA="sse9")
+    assert r.returncode == 0
+    assert "RuntimeWarning" in r.stderr and "sse9" in r.stderr
+    isa, best = r.stdout.split()
+    assert isa == best
+
+
+def test_cli_info():
+    r = subprocess.run([sys.executable, "-m", "lossengine.cli", "info"], capture_output=True,
+                       text=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(le.__file__))))
+    assert r.returncode == 0, r.stderr
+    for word in ("lossengine", "compiler", "openmp", "isa", "threads"):
+        assert word in r.stdout
+
+
+def test_version():
+    assert isinstance(le.__version__, str) and le.__version__.count(".") >= 1
+
+
+def test_top_level_and_functional_names():
+    from lossengine import functional
+    for name in functional.__all__:
+        assert getattr(le, name) is getattr(functional, name)
