@@ -1,6 +1,10 @@
 /* Log-sum-exp family kernels: softmax / log_softmax / logsumexp / softmin and
  * fused cross-entropy / NLL loss + gradient.
  *
+ * Cross entropy evaluates exp only at x - max <= 0 (le_expf_neg); the
+ * softmax family keeps the full-range exp because logsumexp shifts by 0 when
+ * the maximum is infinite.
+ *
  * Two traversals of the (outer, C, inner) layout:
  *  - rows (inner == 1): one position per row, SIMD along the classes;
  *  - tiles (inner > 1): up to LE_TILE neighbouring positions of one outer
@@ -17,26 +21,33 @@
 #include <stdlib.h>
 
 #define LE_ROWS 16
+/* Rows with at most this many classes are transposed LE_TILE at a time into
+ * a tile so the SIMD runs across rows (too few classes to fill a vector). */
+#define LE_SMALL_C 16
 #define LE_TILE 64
 
 #define LE_T float
 #define LE_TS f32
-#define LE_EXPT le_expf
+#define LE_EXPT le_expf_neg
+#define LE_EXPFULL le_expf
 #define LE_LOGT le_logf
 #include "cross_entropy.c"
 #undef LE_T
 #undef LE_TS
 #undef LE_EXPT
+#undef LE_EXPFULL
 #undef LE_LOGT
 
 #define LE_T double
 #define LE_TS f64
-#define LE_EXPT le_exp
+#define LE_EXPT le_exp_neg
+#define LE_EXPFULL le_exp
 #define LE_LOGT le_log
 #include "cross_entropy.c"
 #undef LE_T
 #undef LE_TS
 #undef LE_EXPT
+#undef LE_EXPFULL
 #undef LE_LOGT
 
 #else /* ------------------------------------------------------------ template */
@@ -144,7 +155,7 @@ static inline double TFN(ce_row_prob)(const T *xr, const T *tr, const TFN(ce_con
 
 /* A tile of J <= LE_TILE positions (class stride `inner`).  Losses into lo[],
  * gradient (scaled by sc[j]) into g when not NULL. */
-static void TFN(ce_tile)(const T *x, const int64_t *yt, const T *pt, int64_t inner, int64_t J,
+static inline __attribute__((always_inline)) void TFN(ce_tile_impl)(const T *x, const int64_t *yt, const T *pt, int64_t inner, int64_t J,
                          const TFN(ce_const) *k, int64_t ignore_index, const double *sc,
                          T *g, double *lo) {
     const int64_t C = k->C;
@@ -223,6 +234,17 @@ static void TFN(ce_tile)(const T *x, const int64_t *yt, const T *pt, int64_t inn
     }
 }
 
+/* Full tiles get a compile-time width so the per-position accumulators stay
+ * in registers; the ragged last tile takes the general path. */
+static void TFN(ce_tile)(const T *x, const int64_t *yt, const T *pt, int64_t inner, int64_t J,
+                         const TFN(ce_const) *k, int64_t ignore_index, const double *sc,
+                         T *g, double *lo) {
+    if (J == LE_TILE)
+        TFN(ce_tile_impl)(x, yt, pt, inner, LE_TILE, k, ignore_index, sc, g, lo);
+    else
+        TFN(ce_tile_impl)(x, yt, pt, inner, J, k, ignore_index, sc, g, lo);
+}
+
 /* NLL over log-probabilities: loss -w_y x_y, gradient -sc w_y at y, 0 elsewhere. */
 static void TFN(nll_block)(const T *x, const int64_t *yt, int64_t inner, int64_t J, int64_t C,
                            const T *w, int64_t ignore_index, const double *sc, T *g, double *lo) {
@@ -270,8 +292,10 @@ int TFN(le_ce)(le_ce_args *a) {
 
     /* blocks: LE_ROWS rows (inner == 1) or one tile of one outer index */
     const int rows = inner == 1;
+    const int small = rows && C <= LE_SMALL_C && !a->log_input;
+    const int64_t rpb = small ? LE_TILE : LE_ROWS;      /* rows per block */
     const int64_t tiles_per_outer = rows ? 0 : (inner + LE_TILE - 1) / LE_TILE;
-    const int64_t nblocks = rows ? (P + LE_ROWS - 1) / LE_ROWS : outer * tiles_per_outer;
+    const int64_t nblocks = rows ? (P + rpb - 1) / rpb : outer * tiles_per_outer;
     double *partials = NULL;
     if (red != LE_RED_NONE) {
         partials = (double *)malloc((size_t)(nblocks > 0 ? nblocks : 1) * sizeof(double));
@@ -280,19 +304,31 @@ int TFN(le_ce)(le_ce_args *a) {
     const int nt = le_threads_for(P * C, a->n_threads);
     const int log_input = a->log_input;
 
-#pragma omp parallel for schedule(static) num_threads(nt)
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
     for (int64_t b = 0; b < nblocks; b++) {
         double lo[LE_TILE > LE_ROWS ? LE_TILE : LE_ROWS];
         double sc[LE_TILE > LE_ROWS ? LE_TILE : LE_ROWS];
         int64_t p0, J, o = 0, j0 = 0;
-        if (rows) { p0 = b * LE_ROWS; J = P - p0 < LE_ROWS ? P - p0 : LE_ROWS; }
+        if (rows) { p0 = b * rpb; J = P - p0 < rpb ? P - p0 : rpb; }
         else {
             o = b / tiles_per_outer; j0 = (b % tiles_per_outer) * LE_TILE;
             J = inner - j0 < LE_TILE ? inner - j0 : LE_TILE;
             p0 = o * inner + j0;
         }
         for (int64_t j = 0; j < J; j++) sc[j] = (red == LE_RED_NONE && go) ? (double)go[p0 + j] : scr;
-        if (rows) {
+        if (small) {
+            T xt[LE_SMALL_C * LE_TILE], gt[LE_SMALL_C * LE_TILE], ptt[LE_SMALL_C * LE_TILE];
+            for (int64_t j = 0; j < J; j++)
+                for (int64_t c = 0; c < C; c++) xt[c * LE_TILE + j] = x[(p0 + j) * C + c];
+            if (pt)
+                for (int64_t j = 0; j < J; j++)
+                    for (int64_t c = 0; c < C; c++) ptt[c * LE_TILE + j] = pt[(p0 + j) * C + c];
+            TFN(ce_tile)(xt, pt ? NULL : yt + p0, pt ? ptt : NULL, LE_TILE, J, &k,
+                         a->ignore_index, sc, g ? gt : NULL, lo);
+            if (g)
+                for (int64_t j = 0; j < J; j++)
+                    for (int64_t c = 0; c < C; c++) g[(p0 + j) * C + c] = gt[c * LE_TILE + j];
+        } else if (rows) {
             for (int64_t j = 0; j < J; j++) {
                 const int64_t p = p0 + j;
                 const T *xr = x + p * C;
@@ -345,7 +381,7 @@ static inline void TFN(softmax_row)(const T *xr, int64_t C, int mode, T sign, co
     T s = 0;
     if (mode == LE_SM_SOFTMAX || mode == LE_SM_SOFTMIN) {
 #pragma omp simd reduction(+:s)
-        for (int64_t c = 0; c < C; c++) { T e = LE_EXPT(sign * xr[c] - m); yr[c] = e; s += e; }
+        for (int64_t c = 0; c < C; c++) { T e = LE_EXPFULL(sign * xr[c] - m); yr[c] = e; s += e; }
         const T inv = (T)1 / s;
 #pragma omp simd
         for (int64_t c = 0; c < C; c++) yr[c] *= inv;
@@ -369,10 +405,10 @@ static inline void TFN(softmax_row)(const T *xr, int64_t C, int mode, T sign, co
     /* log_softmax / logsumexp: e kept in gr when a gradient is wanted */
     if (gr) {
 #pragma omp simd reduction(+:s)
-        for (int64_t c = 0; c < C; c++) { T e = LE_EXPT(xr[c] - m); gr[c] = e; s += e; }
+        for (int64_t c = 0; c < C; c++) { T e = LE_EXPFULL(xr[c] - m); gr[c] = e; s += e; }
     } else {
 #pragma omp simd reduction(+:s)
-        for (int64_t c = 0; c < C; c++) s += LE_EXPT(xr[c] - m);
+        for (int64_t c = 0; c < C; c++) s += LE_EXPFULL(xr[c] - m);
     }
     const T ls = (T)log((double)s);
     if (mode == LE_SM_LOGSUMEXP) {
@@ -416,7 +452,7 @@ static void TFN(softmax_tile)(const T *x, int64_t C, int64_t inner, int64_t J, i
     for (int64_t c = 0; c < C; c++) {
         const T *xc = x + c * inner;
 #pragma omp simd
-        for (int64_t j = 0; j < J; j++) s[j] += LE_EXPT(sign * xc[j] - m[j]);
+        for (int64_t j = 0; j < J; j++) s[j] += LE_EXPFULL(sign * xc[j] - m[j]);
     }
     if (mode == LE_SM_LOGSUMEXP) {
         for (int64_t j = 0; j < J; j++) y[j] = m[j] + (T)log((double)s[j]);
@@ -426,7 +462,7 @@ static void TFN(softmax_tile)(const T *x, int64_t C, int64_t inner, int64_t J, i
                 T *gc = g + c * inner;
 #pragma omp simd
                 for (int64_t j = 0; j < J; j++)
-                    gc[j] = (gi ? gi[j] : gos) * LE_EXPT(xc[j] - m[j]) / s[j];
+                    gc[j] = (gi ? gi[j] : gos) * LE_EXPFULL(xc[j] - m[j]) / s[j];
             }
         }
         return;
@@ -441,7 +477,7 @@ static void TFN(softmax_tile)(const T *x, int64_t C, int64_t inner, int64_t J, i
             for (int64_t j = 0; j < J; j++) yc[j] = (xc[j] - m[j]) - ls[j];
         } else {
 #pragma omp simd
-            for (int64_t j = 0; j < J; j++) yc[j] = LE_EXPT(sign * xc[j] - m[j]) / s[j];
+            for (int64_t j = 0; j < J; j++) yc[j] = LE_EXPFULL(sign * xc[j] - m[j]) / s[j];
         }
         if (g) {
             const T *gic = gi ? gi + c * inner : NULL;
@@ -461,7 +497,7 @@ static void TFN(softmax_tile)(const T *x, int64_t C, int64_t inner, int64_t J, i
         T *gc = g + c * inner;
         if (mode == LE_SM_LOG_SOFTMAX) {
 #pragma omp simd
-            for (int64_t j = 0; j < J; j++) gc[j] = (gic ? gic[j] : gos) - LE_EXPT(yc[j]) * d[j];
+            for (int64_t j = 0; j < J; j++) gc[j] = (gic ? gic[j] : gos) - LE_EXPFULL(yc[j]) * d[j];
         } else {
 #pragma omp simd
             for (int64_t j = 0; j < J; j++) gc[j] = sign * yc[j] * ((gic ? gic[j] : gos) - d[j]);
@@ -481,7 +517,7 @@ int TFN(le_softmax)(le_softmax_args *a) {
     const T gos = (T)a->go_scalar;
     const int nt = le_threads_for(P * C, a->n_threads);
     if (inner == 1) {
-#pragma omp parallel for schedule(static) num_threads(nt)
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
         for (int64_t p = 0; p < P; p++) {
             const T *gi = go ? go + (lse ? p : p * C) : NULL;
             TFN(softmax_row)(x + p * C, C, mode, sign, gi, gos, y + (lse ? p : p * C),
@@ -490,7 +526,7 @@ int TFN(le_softmax)(le_softmax_args *a) {
     } else {
         const int64_t tpo = (inner + LE_TILE - 1) / LE_TILE;
         const int64_t nblocks = outer * tpo;
-#pragma omp parallel for schedule(static) num_threads(nt)
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
         for (int64_t b = 0; b < nblocks; b++) {
             const int64_t o = b / tpo, j0 = (b % tpo) * LE_TILE;
             const int64_t J = inner - j0 < LE_TILE ? inner - j0 : LE_TILE;

@@ -9,17 +9,20 @@
 #define LE_EXPT le_expf
 #define LE_LOGT le_logf
 #define LE_LOG1PT le_log1pf
+#define LE_EXPNEG le_expf_neg
 #include "vmath.c"
 #undef LE_T
 #undef LE_TS
 #undef LE_EXPT
 #undef LE_LOGT
 #undef LE_LOG1PT
+#undef LE_EXPNEG
 #define LE_T double
 #define LE_TS f64
 #define LE_EXPT le_exp
 #define LE_LOGT le_log
 #define LE_LOG1PT le_log1p
+#define LE_EXPNEG le_exp_neg
 #include "vmath.c"
 #else
 #define TFN(name) LE_FN(LE_CAT(name, LE_TS))
@@ -33,6 +36,9 @@ int TFN(le_vmath)(int op, const LE_T *x, LE_T *y, int64_t n) {
     } else if (op == 2) {
 #pragma omp simd
         for (int64_t i = 0; i < n; i++) y[i] = LE_LOG1PT(x[i]);
+    } else if (op == 3) {
+#pragma omp simd
+        for (int64_t i = 0; i < n; i++) y[i] = LE_EXPNEG(x[i]);
     } else {
         return LE_ERR_ARG;
     }

@@ -8,7 +8,7 @@ from lossengine import _runtime, _vmath
 
 LEVELS = ("baseline", "avx2", "avx512")
 ISAS = [i for i in LEVELS if LEVELS.index(i) <= LEVELS.index(le.best_isa())]
-OPS = {"exp": 0, "log": 1, "log1p": 2}
+OPS = {"exp": 0, "log": 1, "log1p": 2, "exp_neg": 3}
 
 
 def _run(op, x):
@@ -27,7 +27,10 @@ def _ulp_err(y, ref, dtype):
 def _inputs(op, dtype, rng):
     f32 = dtype == np.float32
     n = 200000
-    if op == "exp":
+    if op == "exp_neg":
+        lo = -86.5 if f32 else -707.0
+        x = np.concatenate([rng.uniform(lo, 0, n), rng.uniform(-1, 0, n), np.linspace(lo, 0, 5001)])
+    elif op == "exp":
         lo, hi = (-86.5, 88.7) if f32 else (-707.0, 709.7)
         x = np.concatenate([rng.uniform(lo, hi, n), rng.uniform(-1, 1, n),
                             rng.uniform(-1e-6, 1e-6, 1000), np.linspace(lo, hi, 5001)])
@@ -43,7 +46,8 @@ def _inputs(op, dtype, rng):
 
 @pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("op,bound", [("exp", 2.0), ("log", 2.0), ("log1p", 3.0)])
+@pytest.mark.parametrize("op,bound", [("exp", 2.0), ("exp_neg", 2.0), ("log", 2.0),
+                                      ("log1p", 3.0)])
 def test_error_bound(isa, dtype, op, bound):
     prev = _runtime._set_isa(isa)
     try:
@@ -51,6 +55,7 @@ def test_error_bound(isa, dtype, op, bound):
         x = _inputs(op, dtype, rng)
         y = _run(op, x)
         xd = x.astype(np.float64)
+        op = "exp" if op == "exp_neg" else op
         if dtype == np.float64:
             # float64 results judged against a float64 reference plus its own
             # half-ulp: allow that slack on top of the bound
@@ -73,7 +78,7 @@ def test_special_values(isa, dtype):
         with np.errstate(all="ignore"):
             x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 1e30, -1e30, 1e300 if dtype == np.float64 else 3e38],
                          dtype=dtype)
-            for op in OPS:
+            for op in ("exp", "log", "log1p"):
                 y = _run(op, x)
                 ref = getattr(np, op)(x.astype(np.float64)).astype(dtype)
                 # below the flush threshold exp returns 0 where numpy gives a subnormal
@@ -83,6 +88,12 @@ def test_special_values(isa, dtype):
                                               err_msg=op)
                 np.testing.assert_allclose(y[fin], ref[fin], rtol=4 * np.finfo(dtype).eps,
                                            atol=1e-300, err_msg=op)
+            neg = np.array([np.nan, -np.inf, -0.0, 0.0, -1e30, -100.0, -700.0], dtype=dtype)
+            yn = _run("exp_neg", neg)
+            ref = np.exp(neg.astype(np.float64)).astype(dtype)
+            np.testing.assert_array_equal(np.isnan(yn), np.isnan(ref))
+            np.testing.assert_allclose(yn[1:], ref[1:], rtol=4 * np.finfo(dtype).eps,
+                                       atol=4e-38 if dtype == np.float32 else 1e-300)
             tiny = np.array([np.finfo(dtype).smallest_subnormal, np.finfo(dtype).tiny / 3], dtype=dtype)
             np.testing.assert_allclose(_run("log", tiny), np.log(tiny.astype(np.float64)),
                                        rtol=4 * np.finfo(dtype).eps)
