@@ -24,6 +24,7 @@
 /* Rows with at most this many classes are transposed LE_TILE at a time into
  * a tile so the SIMD runs across rows (too few classes to fill a vector). */
 #define LE_SMALL_C 16
+#define LE_SMALL_TILE 64
 #define LE_TILE 64
 
 #define LE_T float
@@ -193,9 +194,11 @@ static inline __attribute__((always_inline)) void TFN(ce_tile_impl)(const T *x, 
         }
     }
     /* per-position loss and gradient coefficients: g = ca * e - cb * w_c (- cy at y) */
-    T ca[LE_TILE], cb[LE_TILE];
+    T ca[LE_TILE], cb[LE_TILE], lsv[LE_TILE];
+#pragma omp simd
+    for (int64_t j = 0; j < J; j++) lsv[j] = LE_LOGT(s[j]);   /* vectorised log */
     for (int64_t j = 0; j < J; j++) {
-        const double ls = log((double)s[j]);
+        const double ls = (double)lsv[j];
         if (pt) {
             lo[j] = (double)A[j] * ls - (double)B[j];
             ca[j] = (T)(sc[j] * (double)A[j] / (double)s[j]);
@@ -293,7 +296,7 @@ int TFN(le_ce)(le_ce_args *a) {
     /* blocks: LE_ROWS rows (inner == 1) or one tile of one outer index */
     const int rows = inner == 1;
     const int small = rows && C <= LE_SMALL_C && !a->log_input;
-    const int64_t rpb = small ? LE_TILE : LE_ROWS;      /* rows per block */
+    const int64_t rpb = small ? LE_SMALL_TILE : LE_ROWS;      /* rows per block */
     const int64_t tiles_per_outer = rows ? 0 : (inner + LE_TILE - 1) / LE_TILE;
     const int64_t nblocks = rows ? (P + rpb - 1) / rpb : outer * tiles_per_outer;
     double *partials = NULL;
@@ -317,17 +320,19 @@ int TFN(le_ce)(le_ce_args *a) {
         }
         for (int64_t j = 0; j < J; j++) sc[j] = (red == LE_RED_NONE && go) ? (double)go[p0 + j] : scr;
         if (small) {
-            T xt[LE_SMALL_C * LE_TILE], gt[LE_SMALL_C * LE_TILE], ptt[LE_SMALL_C * LE_TILE];
+            const int64_t S = LE_SMALL_TILE;
+            T xt[LE_SMALL_C * LE_SMALL_TILE], gt[LE_SMALL_C * LE_SMALL_TILE];
+            T ptt[LE_SMALL_C * LE_SMALL_TILE];
             for (int64_t j = 0; j < J; j++)
-                for (int64_t c = 0; c < C; c++) xt[c * LE_TILE + j] = x[(p0 + j) * C + c];
+                for (int64_t c = 0; c < C; c++) xt[c * S + j] = x[(p0 + j) * C + c];
             if (pt)
                 for (int64_t j = 0; j < J; j++)
-                    for (int64_t c = 0; c < C; c++) ptt[c * LE_TILE + j] = pt[(p0 + j) * C + c];
-            TFN(ce_tile)(xt, pt ? NULL : yt + p0, pt ? ptt : NULL, LE_TILE, J, &k,
+                    for (int64_t c = 0; c < C; c++) ptt[c * S + j] = pt[(p0 + j) * C + c];
+            TFN(ce_tile)(xt, pt ? NULL : yt + p0, pt ? ptt : NULL, S, J, &k,
                          a->ignore_index, sc, g ? gt : NULL, lo);
             if (g)
                 for (int64_t j = 0; j < J; j++)
-                    for (int64_t c = 0; c < C; c++) g[(p0 + j) * C + c] = gt[c * LE_TILE + j];
+                    for (int64_t c = 0; c < C; c++) g[(p0 + j) * C + c] = gt[c * S + j];
         } else if (rows) {
             for (int64_t j = 0; j < J; j++) {
                 const int64_t p = p0 + j;
@@ -455,7 +460,8 @@ static void TFN(softmax_tile)(const T *x, int64_t C, int64_t inner, int64_t J, i
         for (int64_t j = 0; j < J; j++) s[j] += LE_EXPFULL(sign * xc[j] - m[j]);
     }
     if (mode == LE_SM_LOGSUMEXP) {
-        for (int64_t j = 0; j < J; j++) y[j] = m[j] + (T)log((double)s[j]);
+#pragma omp simd
+        for (int64_t j = 0; j < J; j++) y[j] = m[j] + LE_LOGT(s[j]);
         if (g) {
             for (int64_t c = 0; c < C; c++) {
                 const T *xc = x + c * inner;
@@ -468,7 +474,8 @@ static void TFN(softmax_tile)(const T *x, int64_t C, int64_t inner, int64_t J, i
         return;
     }
     T ls[LE_TILE];
-    for (int64_t j = 0; j < J; j++) ls[j] = (T)log((double)s[j]);
+#pragma omp simd
+    for (int64_t j = 0; j < J; j++) ls[j] = LE_LOGT(s[j]);
     for (int64_t c = 0; c < C; c++) {
         const T *xc = x + c * inner;
         T *yc = y + c * ystride;
