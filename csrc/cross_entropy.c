@@ -21,11 +21,14 @@
 #include <stdlib.h>
 
 #define LE_ROWS 16
-/* Rows with at most this many classes are transposed LE_TILE at a time into
- * a tile so the SIMD runs across rows (too few classes to fill a vector). */
+#define LE_TILE 64
+/* Rows with at most LE_SMALL_C classes are transposed LE_SMALL_TILE at a time
+ * into a tile so the SIMD runs across rows (too few classes to fill a vector). */
 #define LE_SMALL_C 16
 #define LE_SMALL_TILE 64
-#define LE_TILE 64
+#if LE_SMALL_TILE > LE_TILE || LE_ROWS > LE_TILE
+#error "per-block arrays are sized by LE_TILE"
+#endif
 
 #define LE_T float
 #define LE_TS f32
@@ -309,8 +312,7 @@ int TFN(le_ce)(le_ce_args *a) {
 
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
     for (int64_t b = 0; b < nblocks; b++) {
-        double lo[LE_TILE > LE_ROWS ? LE_TILE : LE_ROWS];
-        double sc[LE_TILE > LE_ROWS ? LE_TILE : LE_ROWS];
+        double lo[LE_TILE], sc[LE_TILE];
         int64_t p0, J, o = 0, j0 = 0;
         if (rows) { p0 = b * rpb; J = P - p0 < rpb ? P - p0 : rpb; }
         else {
