@@ -173,8 +173,17 @@ def _ce_impl(name, input, target, weight, ignore_index, reduction, label_smoothi
         gscalar = grad_output_reduced(grad, grad_output)
     if grad:
         g, guser = grad_buffer(grad_out, x.shape, dt, (input, target, weight, grad_output))
-    st, value, _tw, bad = _ce.ce(xc, ti, tp, w, garr, loss, g, outer, C, inner, ignore_index,
-                                 eps, gscalar, red, 1 if log_input else 0, _state["threads"])
+    if C == 0 and prob:
+        # no classes: each position's sum over classes is empty (torch: -0.0;
+        # 'mean' divides by numel / C, which is NaN)
+        value = np.nan if red == RED_MEAN else 0.0
+        if loss is not None:
+            loss.fill(0.0)
+        st, bad = 0, -1
+    else:
+        st, value, _tw, bad = _ce.ce(xc, ti, tp, w, garr, loss, g, outer, C, inner, ignore_index,
+                                     eps, gscalar, red, 1 if log_input else 0,
+                                     _state["threads"])
     if st == _LE_ERR_TARGET_RANGE:
         idx = np.unravel_index(bad, pos_shape) if pos_shape else ()
         raise ValueError(f"target: value {int(ti.reshape(-1)[bad])} at position {tuple(map(int, idx))} "

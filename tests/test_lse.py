@@ -247,3 +247,13 @@ def test_torch_parity_random():
                     l, g = le.cross_entropy(x, t, w, reduction=red, label_smoothing=ls, grad=True)
                     np.testing.assert_allclose(l, y.detach().numpy(), **_tol(dt))
                     np.testing.assert_allclose(g, xt.grad.numpy(), **_tol(dt))
+
+
+def test_no_classes():
+    x = np.zeros((3, 0))
+    np.testing.assert_array_equal(le.cross_entropy(x, np.zeros((3, 0)), reduction="none"), 0)
+    assert np.isnan(le.cross_entropy(x, np.zeros((3, 0))))
+    assert le.cross_entropy(x, np.zeros((3, 0)), reduction="sum") == 0
+    assert np.isnan(le.cross_entropy(x, np.array([-100, -100, -100])))
+    with pytest.raises(ValueError, match="target"):
+        le.cross_entropy(x, np.array([0, -100, -100]))
