@@ -57,17 +57,15 @@ static inline float le_expf(float x) {
     return y;
 }
 
-static inline double le_exp(double x) {
-    const double hi = 709.782712893384, lo = -707.0;
-    double xc = x < hi ? x : hi;
-    xc = xc > lo ? xc : lo;
-    const double shifter = 6755399441055744.0; /* 1.5 * 2^52 */
+/* exp(xc) = p * 2^n for finite xc in [-707, 709.78]: Cody-Waite reduction to
+ * |r| <= ln2/2, Taylor to degree 13 (truncation < 1e-18 relative). */
+static inline double le_exp_core_d(double xc, int64_t *n_out) {
+    const double shifter = 6755399441055744.0; /* 1.5 * 2^52: low bits of t are n */
     double t = xc * 1.4426950408889634074 + shifter;
     double n = t - shifter;
-    int64_t ni = (int64_t)(le_bits_d(t) - le_bits_d(shifter));
+    *n_out = (int64_t)(le_bits_d(t) - le_bits_d(shifter));
     double r = xc - n * 6.93147180369123816490e-01;   /* ln2 hi */
     r = r - n * 1.90821492927058770002e-10;           /* ln2 lo */
-    /* Taylor to degree 13 on |r| <= 0.3466: truncation < 1e-18 relative */
     double p = 1.0 / 6227020800.0;
     p = p * r + 1.0 / 479001600.0;
     p = p * r + 1.0 / 39916800.0;
@@ -80,9 +78,17 @@ static inline double le_exp(double x) {
     p = p * r + 1.0 / 24.0;
     p = p * r + 1.0 / 6.0;
     p = p * r + 0.5;
-    p = p * (r * r) + r + 1.0;
-    double scale = le_d_from_bits((uint64_t)(ni + 1022) << 52);
-    double y = p * scale * 2.0;
+    return p * (r * r) + r + 1.0;
+}
+
+static inline double le_exp(double x) {
+    const double hi = 709.782712893384, lo = -707.0;
+    double xc = x < hi ? x : hi;          /* NaN -> hi, so xc is always finite */
+    xc = xc > lo ? xc : lo;
+    int64_t ni;
+    double p = le_exp_core_d(xc, &ni);
+    /* 2^(n-1) * 2 keeps n = 1024 representable */
+    double y = p * le_d_from_bits((uint64_t)(ni + 1022) << 52) * 2.0;
     y = x > hi ? (double)INFINITY : y;
     y = x < lo ? 0.0 : y;
     y = x != x ? x : y;
@@ -115,29 +121,12 @@ static inline float le_expf_neg(float x) {
     return y;
 }
 
-/* Double counterpart for x <= 0 (or NaN); same polynomial as le_exp. */
+/* Double counterpart for x <= 0 (or NaN). */
 static inline double le_exp_neg(double x) {
     const double lo = -707.0;
     double xc = x > lo ? x : lo;
-    const double shifter = 6755399441055744.0;
-    double t = xc * 1.4426950408889634074 + shifter;
-    double n = t - shifter;
-    int64_t ni = (int64_t)(le_bits_d(t) - le_bits_d(shifter));
-    double r = xc - n * 6.93147180369123816490e-01;
-    r = r - n * 1.90821492927058770002e-10;
-    double p = 1.0 / 6227020800.0;
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * (r * r) + r + 1.0;
+    int64_t ni;
+    double p = le_exp_core_d(xc, &ni);
     double y = p * le_d_from_bits((uint64_t)(ni + 1023) << 52);
     y = x < lo ? 0.0 : y;
     y = x != x ? x : y;
