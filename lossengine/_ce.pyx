@@ -106,9 +106,18 @@ cdef object _f64 = _np.float64
 cdef dict _RED = {"none": 0, "mean": 1, "sum": 2}
 
 
+cdef inline bint _overlap(cnp.ndarray a, cnp.ndarray b):
+    """Whether the memory extents of two C-contiguous arrays intersect."""
+    if b is None:
+        return False
+    cdef char *pa = <char *>cnp.PyArray_DATA(a)
+    cdef char *pb = <char *>cnp.PyArray_DATA(b)
+    return pa < pb + cnp.PyArray_NBYTES(b) and pb < pa + cnp.PyArray_NBYTES(a)
+
+
 def ce_fast(x, t, w, ignore_index, label_smoothing, reduction, bint grad, int log_input,
-            int n_threads):
-    cdef cnp.ndarray xa, ta, wa = None
+            int n_threads, grad_out=None):
+    cdef cnp.ndarray xa, ta, ga, wa = None
     cdef cnp.npy_intp dims[2]
     cdef int typ
     cdef le_ce_args a
@@ -155,7 +164,19 @@ def ce_fast(x, t, w, ignore_index, label_smoothing, reduction, bint grad, int lo
     else:
         a.loss = NULL
     g = None
-    if grad:
+    if grad_out is not None:
+        # accepted only when it is plainly valid; the general path explains the rest
+        if not grad or type(grad_out) is not cnp.ndarray:
+            return None
+        ga = <cnp.ndarray>grad_out
+        if cnp.PyArray_NDIM(ga) != 2 or cnp.PyArray_DIM(ga, 0) != dims[0] \
+                or cnp.PyArray_DIM(ga, 1) != dims[1] or cnp.PyArray_TYPE(ga) != typ \
+                or not cnp.PyArray_IS_C_CONTIGUOUS(ga) or not cnp.PyArray_ISWRITEABLE(ga) \
+                or _overlap(ga, xa) or _overlap(ga, ta) or _overlap(ga, wa):
+            return None
+        g = grad_out
+        a.grad = cnp.PyArray_DATA(ga)
+    elif grad:
         g = cnp.PyArray_EMPTY(2, dims, typ, 0)
         a.grad = cnp.PyArray_DATA(<cnp.ndarray>g)
     else:

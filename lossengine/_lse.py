@@ -211,9 +211,9 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     (index targets) or by the number of positions (probability targets).
     With ``grad=True`` returns ``(loss, d loss / d input)`` from one pass.
     """
-    if axis == 1 and dim is None and grad_output is None and grad_out is None:
+    if axis == 1 and dim is None and grad_output is None:
         r = _ce.ce_fast(input, target, weight, ignore_index, label_smoothing, reduction, grad, 0,
-                        _state["threads"])
+                        _state["threads"], grad_out)
         if r is not None:
             return r
     axis = pick_axis(None if axis == 1 and dim is not None else axis, dim, 1)
@@ -226,9 +226,9 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean",
     """Negative log-likelihood of log-probabilities `input` at integer `target`,
     as torch's ``F.nll_loss`` (loss ``-w[y] * input[y]``; 'mean' divides by the
     summed weight of non-ignored targets)."""
-    if axis == 1 and dim is None and grad_output is None and grad_out is None:
+    if axis == 1 and dim is None and grad_output is None:
         r = _ce.ce_fast(input, target, weight, ignore_index, 0.0, reduction, grad, 1,
-                        _state["threads"])
+                        _state["threads"], grad_out)
         if r is not None:
             return r
     axis = pick_axis(None if axis == 1 and dim is not None else axis, dim, 1)
