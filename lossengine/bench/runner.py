@@ -27,8 +27,21 @@ def _timeit(fn, quick=False, min_time=None, max_reps=None):
     return statistics.median(times)
 
 
-def copy_bandwidth(n_threads, nbytes=256 << 20):
-    """Bytes moved per second (read + write) by a parallel copy."""
+def _l3_bytes():
+    try:
+        with open("/sys/devices/system/cpu/cpu0/cache/index3/size") as f:
+            v = f.read().strip().upper()
+        mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(v[-1], 1)
+        return int(v.rstrip("KMG")) * mult
+    except (OSError, ValueError):
+        return 32 << 20
+
+
+def copy_bandwidth(n_threads, nbytes=None):
+    """Bytes moved per second (read + write) by a parallel copy of a buffer
+    larger than the last-level cache (capped at 1 GiB a side)."""
+    if nbytes is None:
+        nbytes = min(max(256 << 20, int(1.25 * _l3_bytes())), 1 << 30)
     src = np.ones(nbytes // 8)
     dst = np.empty_like(src)
     t = _timeit(lambda: _vmath.memcopy(dst, src, n_threads), min_time=0.3, max_reps=20)
