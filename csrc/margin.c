@@ -108,48 +108,41 @@ int TFN(le_melem)(le_melem_args *a) {
 }
 
 /* ================================================================ class rows */
-/* multi_margin_loss, one row: loss (already / C); writes gsc-scaled gradient. */
+/* multi_margin_loss, one row: loss (already / C); writes the gsc-scaled gradient
+ * into g (a scratch row when the caller wants no gradient: one loop body for
+ * both, so the loss is bitwise the same with and without a gradient). */
 static inline double TFN(multi_row)(const T *xr, int64_t y, int64_t C, T margin, int p, T wy,
                                     T gsc, T *g) {
     const T base = margin - xr[y];
     T s = 0, gs = 0;
     for (int part = 0; part < 2; part++) {
         const int64_t d0 = part ? y + 1 : 0, d1 = part ? C : y;
-        if (g) {
-            if (p == 1) {
+        if (p == 1) {
 #pragma omp simd reduction(+:s, gs)
-                for (int64_t d = d0; d < d1; d++) {
-                    const T z = base + xr[d];
-                    const int on = z > 0;
-                    s += on ? z : (T)0;
-                    const T h = on ? gsc : (T)0;
-                    g[d] = h; gs += h;
-                }
-            } else {
-#pragma omp simd reduction(+:s, gs)
-                for (int64_t d = d0; d < d1; d++) {
-                    const T z = base + xr[d];
-                    const int on = z > 0;
-                    s += on ? z * z : (T)0;
-                    const T h = on ? 2 * gsc * z : (T)0;
-                    g[d] = h; gs += h;
-                }
+            for (int64_t d = d0; d < d1; d++) {
+                const T z = base + xr[d];
+                const int on = z > 0;
+                s += on ? z : (T)0;
+                const T h = on ? gsc : (T)0;
+                g[d] = h; gs += h;
             }
         } else {
-            if (p == 1) {
-#pragma omp simd reduction(+:s)
-                for (int64_t d = d0; d < d1; d++) { const T z = base + xr[d]; s += z > 0 ? z : (T)0; }
-            } else {
-#pragma omp simd reduction(+:s)
-                for (int64_t d = d0; d < d1; d++) { const T z = base + xr[d]; s += z > 0 ? z * z : (T)0; }
+#pragma omp simd reduction(+:s, gs)
+            for (int64_t d = d0; d < d1; d++) {
+                const T z = base + xr[d];
+                const int on = z > 0;
+                s += on ? z * z : (T)0;
+                const T h = on ? 2 * gsc * z : (T)0;
+                g[d] = h; gs += h;
             }
         }
     }
-    if (g) g[y] = -gs;
+    g[y] = -gs;
     return (double)wy * (double)s / (double)C;
 }
 
-/* multilabel_margin_loss, one row.  nt_mask: scratch of C; 1 for non-target classes. */
+/* multilabel_margin_loss, one row.  nt_mask: scratch of C; 1 for non-target
+ * classes.  g: gradient row, or a scratch row (as multi_row). */
 static inline double TFN(multilabel_row)(const T *xr, const int64_t *tr, int64_t C, T gsc, T *g,
                                          T *nt_mask) {
     int64_t L = 0;
@@ -159,29 +152,21 @@ static inline double TFN(multilabel_row)(const T *xr, const int64_t *tr, int64_t
         if (lab < 0) break;
         nt_mask[lab] = 0;
     }
-    if (g) memset(g, 0, (size_t)C * sizeof(T));
+    memset(g, 0, (size_t)C * sizeof(T));
     double loss = 0;
     for (int64_t j = 0; j < L; j++) {
         const int64_t lab = tr[j];
         const T base = 1 - xr[lab];
         T s = 0, cnt = 0;
-        if (g) {
 #pragma omp simd reduction(+:s, cnt)
-            for (int64_t d = 0; d < C; d++) {
-                const T z = base + xr[d];
-                const int on = z > 0 && nt_mask[d] != 0;
-                s += on ? z : (T)0;
-                cnt += on ? (T)1 : (T)0;
-                g[d] += on ? gsc : (T)0;
-            }
-            g[lab] -= cnt * gsc;
-        } else {
-#pragma omp simd reduction(+:s)
-            for (int64_t d = 0; d < C; d++) {
-                const T z = base + xr[d];
-                s += (z > 0 && nt_mask[d] != 0) ? z : (T)0;
-            }
+        for (int64_t d = 0; d < C; d++) {
+            const T z = base + xr[d];
+            const int on = z > 0 && nt_mask[d] != 0;
+            s += on ? z : (T)0;
+            cnt += on ? (T)1 : (T)0;
+            g[d] += on ? gsc : (T)0;
         }
+        g[lab] -= cnt * gsc;
         loss += (double)s;
     }
     return loss / (double)C;
@@ -215,17 +200,16 @@ int TFN(le_mrow)(le_mrow_args *a) {
     int status = LE_OK;
 #pragma omp parallel num_threads(nt)
     {
-        T *mask = NULL;
-        if (kind == LE_MR_MULTILABEL) {
-            mask = (T *)malloc((size_t)(C > 0 ? C : 1) * sizeof(T));
-            if (!mask) {
+        /* scratch: [0, C) gradient row when none is wanted, [C, 2C) label mask */
+        T *scratch = (T *)malloc((size_t)(C > 0 ? 2 * C : 1) * sizeof(T));
+        if (!scratch) {
 #pragma omp atomic write
-                status = LE_ERR_NOMEM;
-            }
+            status = LE_ERR_NOMEM;
         }
+        T *mask = scratch ? scratch + C : NULL;
 #pragma omp for schedule(static)
         for (int64_t b = 0; b < nblocks; b++) {
-            if (kind == LE_MR_MULTILABEL && !mask) continue;
+            if (!scratch) continue;
             const int64_t r0 = b * LE_MROWS, r1 = N - r0 < LE_MROWS ? N : r0 + LE_MROWS;
             double s = 0;
             for (int64_t r = r0; r < r1; r++) {
@@ -234,16 +218,16 @@ int TFN(le_mrow)(le_mrow_args *a) {
                 if (kind == LE_MR_MULTI) {
                     const T wy = w ? w[t[r]] : (T)1;
                     l = TFN(multi_row)(x + r * C, t[r], C, margin, p, wy,
-                                       (T)(sc * (double)wy / (double)C), g ? g + r * C : NULL);
+                                       (T)(sc * (double)wy / (double)C), g ? g + r * C : scratch);
                 } else {
                     l = TFN(multilabel_row)(x + r * C, t + r * C, C, (T)(sc / (double)C),
-                                            g ? g + r * C : NULL, mask);
+                                            g ? g + r * C : scratch, mask);
                 }
                 if (red == LE_RED_NONE) lossv[r] = (T)l; else s += l;
             }
             if (partials) partials[b] = s;
         }
-        free(mask);
+        free(scratch);
     }
     if (status != LE_OK) { free(partials); return status; }
     if (partials) {
