@@ -186,8 +186,15 @@ int TFN(le_mrow)(le_mrow_args *a) {
         for (int64_t r = 0; r < N; r++)
             if (t[r] < 0 || t[r] >= C) { a->bad_index = r; return LE_ERR_TARGET_RANGE; }
     } else {
-        for (int64_t i = 0; i < N * C; i++)
-            if (t[i] < -1 || t[i] >= C) { a->bad_index = i; return LE_ERR_TARGET_RANGE; }
+        /* branch-free scan (vectorised); the position is looked up only on failure */
+        int bad = 0;
+        const int64_t NC = N * C;
+#pragma omp simd reduction(|:bad)
+        for (int64_t i = 0; i < NC; i++) bad |= (t[i] < -1) | (t[i] >= C);
+        if (bad) {
+            for (int64_t i = 0; i < NC; i++)
+                if (t[i] < -1 || t[i] >= C) { a->bad_index = i; return LE_ERR_TARGET_RANGE; }
+        }
     }
     const double scr = red == LE_RED_MEAN ? a->go_scalar / (double)N : a->go_scalar;
     const int64_t nblocks = (N + LE_MROWS - 1) / LE_MROWS;
