@@ -302,6 +302,40 @@ typedef struct {
     double doff, dscale;
 } TFN(emb_const);
 
+/* Overflow fallbacks, taken only when a plain sum of squares or dot product is
+ * not finite (|values| beyond ~1e154 in double, ~1e19 in float): the norm is
+ * computed in double on values scaled by the largest magnitude, so results
+ * stay finite wherever the mathematical result is. */
+static double TFN(norm2_robust)(const T *u, const T *v, int64_t D, T eps) {
+    /* ||u - v + eps|| when v is given, else ||u|| */
+    double m = 0;
+    for (int64_t d = 0; d < D; d++) {
+        const double z = fabs(v ? (double)((u[d] - v[d]) + eps) : (double)u[d]);
+        if (z != z) return z;
+        m = z > m ? z : m;
+    }
+    if (m == 0 || isinf(m)) return m;
+    double s = 0;
+    for (int64_t d = 0; d < D; d++) {
+        const double q = (v ? (double)((u[d] - v[d]) + eps) : (double)u[d]) / m;
+        s += q * q;
+    }
+    return m * sqrt(s);
+}
+
+/* sum (u / ru) (v / rv) in double: the cosine of two rows of norms ru, rv. */
+static double TFN(cos_robust)(const T *u, const T *v, int64_t D, double ru, double rv) {
+    if (ru != ru || rv != rv) return ru + rv;
+    if (!(ru > 0 && rv > 0)) return 0.0;
+    double s = 0;
+    for (int64_t d = 0; d < D; d++) s += ((double)u[d] / ru) * ((double)v[d] / rv);
+    return s;
+}
+
+static inline int TFN(fin3)(double a, double b, double c) {
+    return isfinite(a) && isfinite(b) && isfinite(c);
+}
+
 /* ---- one pair (pairwise_distance / cosine_similarity): value; VJP scaled by k */
 static double TFN(pair_row)(const T *u, const T *v, const TFN(emb_const) *K, double k,
                             T *gu, T *gv) {
@@ -311,14 +345,17 @@ static double TFN(pair_row)(const T *u, const T *v, const TFN(emb_const) *K, dou
         T suu = 0, svv = 0, suv = 0;
 #pragma omp simd reduction(+:suu, svv, suv)
         for (int64_t d = 0; d < D; d++) { suu += u[d] * u[d]; svv += v[d] * v[d]; suv += u[d] * v[d]; }
-        const double ru = sqrt((double)suu), rv = sqrt((double)svv);
+        const int fin = TFN(fin3)((double)suu, (double)svv, (double)suv);
+        const double ru = fin ? sqrt((double)suu) : TFN(norm2_robust)(u, NULL, D, 0);
+        const double rv = fin ? sqrt((double)svv) : TFN(norm2_robust)(v, NULL, D, 0);
         const double nu = ru > (double)eps ? ru : (double)eps, nv = rv > (double)eps ? rv : (double)eps;
-        const double cs = (double)suv / (nu * nv);
+        const double cs = fin ? (double)suv / (nu * nv)
+                              : TFN(cos_robust)(u, v, D, ru, rv) * (ru / nu) * (rv / nv);
         if (gu) {
             const double kk = k * K->dscale;
-            const T cuv = (T)(kk / (nu * nv));
-            const T cuu = (T)(ru > 0 ? -kk * cs / (nu * ru) : 0.0);
-            const T cvv = (T)(rv > 0 ? -kk * cs / (nv * rv) : 0.0);
+            const T cuv = (T)(kk / nu / nv);
+            const T cuu = (T)(ru > 0 ? -kk * cs / nu / ru : 0.0);
+            const T cvv = (T)(rv > 0 ? -kk * cs / nv / rv : 0.0);
 #pragma omp simd
             for (int64_t d = 0; d < D; d++) {
                 const T ud = u[d], vd = v[d];
@@ -333,7 +370,7 @@ static double TFN(pair_row)(const T *u, const T *v, const TFN(emb_const) *K, dou
         T s = 0;
 #pragma omp simd reduction(+:s)
         for (int64_t d = 0; d < D; d++) { const T z = (u[d] - v[d]) + eps; s += z * z; }
-        nrm = sqrt((double)s);
+        nrm = isfinite((double)s) ? sqrt((double)s) : TFN(norm2_robust)(u, v, D, eps);
         if (gu) {
             const T f = (T)(nrm > 0 ? k / nrm : 0.0);
 #pragma omp simd
@@ -392,12 +429,26 @@ static double TFN(triplet_row)(const T *A, const T *P, const T *Nn, const TFN(em
             }
         }
         const double e = (double)eps;
-        ra = sqrt((double)saa); rp = sqrt((double)spp); rn = sqrt((double)snn);
+        const int fin = TFN(fin3)((double)saa, (double)spp, (double)snn) &&
+                        TFN(fin3)((double)sap, (double)san, (double)spn);
+        if (fin) {
+            ra = sqrt((double)saa); rp = sqrt((double)spp); rn = sqrt((double)snn);
+        } else {
+            ra = TFN(norm2_robust)(A, NULL, D, 0); rp = TFN(norm2_robust)(P, NULL, D, 0);
+            rn = TFN(norm2_robust)(Nn, NULL, D, 0);
+        }
         na = ra > e ? ra : e; np_ = rp > e ? rp : e; nn = rn > e ? rn : e;
-        cap = (double)sap / (na * np_); can = (double)san / (na * nn);
+        if (fin) {
+            cap = (double)sap / (na * np_); can = (double)san / (na * nn);
+            if (swap) cpn = (double)spn / (np_ * nn);
+        } else {
+            cap = TFN(cos_robust)(A, P, D, ra, rp) * (ra / na) * (rp / np_);
+            can = TFN(cos_robust)(A, Nn, D, ra, rn) * (ra / na) * (rn / nn);
+            if (swap) cpn = TFN(cos_robust)(P, Nn, D, rp, rn) * (rp / np_) * (rn / nn);
+        }
         dap = K->doff + K->dscale * cap;
         dan = K->doff + K->dscale * can;
-        if (swap) { cpn = (double)spn / (np_ * nn); dpn = K->doff + K->dscale * cpn; }
+        if (swap) dpn = K->doff + K->dscale * cpn;
     } else if (K->pk == 2 || K->pk == 1) {
         T s1 = 0, s2 = 0, s3 = 0;
         if (K->pk == 2) {
@@ -414,7 +465,10 @@ static double TFN(triplet_row)(const T *A, const T *P, const T *Nn, const TFN(em
                     s1 += z1 * z1; s2 += z2 * z2;
                 }
             }
-            dap = sqrt((double)s1); dan = sqrt((double)s2); dpn = sqrt((double)s3);
+            dap = isfinite((double)s1) ? sqrt((double)s1) : TFN(norm2_robust)(A, P, D, eps);
+            dan = isfinite((double)s2) ? sqrt((double)s2) : TFN(norm2_robust)(A, Nn, D, eps);
+            dpn = !swap ? 0.0 : isfinite((double)s3) ? sqrt((double)s3)
+                                                     : TFN(norm2_robust)(P, Nn, D, eps);
         } else {
 #pragma omp simd reduction(+:s1, s2, s3)
             for (int64_t d = 0; d < D; d++) {
@@ -444,11 +498,11 @@ static double TFN(triplet_row)(const T *A, const T *P, const T *Nn, const TFN(em
     const double c = z >= 0 ? sc * K->dscale : 0.0;
     if (K->dist == LE_DIST_COS) {
         /* ga = Aa a + Ap p + An n, etc. */
-        const T Ap = (T)(c / (na * np_)), An = (T)(-c * wn / (na * nn));
-        const T Aa = (T)(ra > 0 ? c * (-cap + wn * can) / (na * ra) : 0.0);
-        const T Bn = (T)(-c * ws / (np_ * nn));
-        const T Bp = (T)(rp > 0 ? c * (-cap + ws * cpn) / (np_ * rp) : 0.0);
-        const T Cn = (T)(rn > 0 ? c * (wn * can + ws * cpn) / (nn * rn) : 0.0);
+        const T Ap = (T)(c / na / np_), An = (T)(-c * wn / na / nn);
+        const T Aa = (T)(ra > 0 ? c * (-cap + wn * can) / na / ra : 0.0);
+        const T Bn = (T)(-c * ws / np_ / nn);
+        const T Bp = (T)(rp > 0 ? c * (-cap + ws * cpn) / np_ / rp : 0.0);
+        const T Cn = (T)(rn > 0 ? c * (wn * can + ws * cpn) / nn / rn : 0.0);
         const T Ba = Ap, Ca = An, Cp = Bn;
 #pragma omp simd
         for (int64_t d = 0; d < D; d++) {
@@ -505,9 +559,18 @@ static double TFN(cosemb_row)(const T *u, const T *v, int64_t D, T y, double mar
     T suu = 0, svv = 0, suv = 0;
 #pragma omp simd reduction(+:suu, svv, suv)
     for (int64_t d = 0; d < D; d++) { suu += u[d] * u[d]; svv += v[d] * v[d]; suv += u[d] * v[d]; }
-    const double s1 = (double)suu + 1e-12, s2 = (double)svv + 1e-12;
-    const double den = sqrt(s1 * s2);
-    const double cs = (double)suv / den;
+    double s1 = (double)suu + 1e-12, s2 = (double)svv + 1e-12, den, cs;
+    if (TFN(fin3)((double)suv, s1 * s2, 0.0)) {
+        den = sqrt(s1 * s2);
+        cs = (double)suv / den;
+    } else {   /* overflow: norms scaled (sqrt(r^2 + 1e-12) = r sqrt(1 + (1e-6/r)^2)) */
+        const double r1 = TFN(norm2_robust)(u, NULL, D, 0), r2 = TFN(norm2_robust)(v, NULL, D, 0);
+        const double n1 = r1 > 0 ? r1 * sqrt(1 + (1e-6 / r1) * (1e-6 / r1)) : 1e-6;
+        const double n2 = r2 > 0 ? r2 * sqrt(1 + (1e-6 / r2) * (1e-6 / r2)) : 1e-6;
+        den = n1 * n2;
+        cs = TFN(cos_robust)(u, v, D, r1, r2) * (r1 / n1) * (r2 / n2);
+        s1 = n1 * n1; s2 = n2 * n2;
+    }
     double loss = 0, dl = 0;
     if (y == (T)1) { loss = 1 - cs; dl = -1; }
     else if (y == (T)-1) {

@@ -394,10 +394,41 @@ def test_nan_propagates_per_row():
 
 
 def test_extreme_values_finite():
+    """Sums of squares that overflow take a scaled path: finite wherever the
+    mathematical result is."""
     big = np.array([[1e300, -1e300]])
     assert np.isfinite(le.multi_margin_loss(big * 1e-10, np.array([0])))
+    rng = np.random.default_rng(9)
+    a, p, n = (rng.standard_normal((4, 6)) for _ in range(3))
+    S = 1e300
+    d, (g1, g2) = le.pairwise_distance(a * S, p * S, eps=0.0, grad=True)
+    np.testing.assert_allclose(d / S, le.pairwise_distance(a, p, eps=0.0), rtol=1e-14)
+    np.testing.assert_allclose(g1, le.pairwise_distance(a, p, eps=0.0, grad=True)[1][0],
+                               rtol=1e-13)
+    c, g = le.cosine_similarity(a * S, p * S, grad=True)
+    np.testing.assert_allclose(c, le.cosine_similarity(a, p), rtol=1e-13)
+    assert all(np.isfinite(x).all() for x in g)
+    for kw in ({}, {"swap": True}):
+        v, g = le.triplet_margin_loss(a * S, p * S, n * S, reduction="none", grad=True, **kw)
+        np.testing.assert_allclose(v, np.maximum(1 + le.pairwise_distance(a * S, p * S) -
+                                                 le.pairwise_distance(a * S, n * S), 0) if not kw
+                                   else v, rtol=1e-14)
+        assert np.isfinite(v).all() and all(np.isfinite(x).all() for x in g)
+        v, g = le.triplet_margin_with_distance_loss(a * S, p * S, n * S, reduction="none",
+                                                    distance_function="cosine", grad=True, **kw)
+        v0 = le.triplet_margin_with_distance_loss(a, p, n, reduction="none",
+                                                  distance_function="cosine", **kw)
+        np.testing.assert_allclose(v, v0, rtol=1e-12, atol=1e-14)
+        assert all(np.isfinite(x).all() for x in g)
+    t = np.array([1.0, -1.0, 1.0, -1.0])
+    v, g = le.cosine_embedding_loss(a * S, p * S, t, margin=-0.5, reduction="none", grad=True)
+    np.testing.assert_allclose(v, le.cosine_embedding_loss(a, p, t, margin=-0.5,
+                                                           reduction="none"), rtol=1e-11)
+    assert all(np.isfinite(x).all() for x in g)
     x = np.array([[3e4, -3e4]], np.float32)
     assert np.isfinite(le.cosine_similarity(x, x * 0.5)).all()
+    x = np.full((2, 8), 1e20, np.float32)   # float32 squares overflow
+    assert np.isfinite(le.pairwise_distance(x, -x)).all()
 
 
 def test_criteria():
