@@ -271,7 +271,8 @@ static double TFN(pnorm_gen)(const T *u, const T *v, int64_t D, double p, T eps,
     return pow(s, 1.0 / p);
 }
 
-static inline double TFN(sgn)(double z) { return z > 0 ? 1.0 : z < 0 ? -1.0 : z; }
+/* torch's sign: 0 for 0 and for NaN */
+static inline double TFN(sgn)(double z) { return z > 0 ? 1.0 : z < 0 ? -1.0 : 0.0; }
 
 /* d ||z||_p / d z_i as torch's vector-norm backward computes it. */
 static inline double TFN(pnorm_dgen)(double z, double nrm, double p, double cnt) {
@@ -348,14 +349,15 @@ static double TFN(pair_row)(const T *u, const T *v, const TFN(emb_const) *K, dou
         const int fin = TFN(fin3)((double)suu, (double)svv, (double)suv);
         const double ru = fin ? sqrt((double)suu) : TFN(norm2_robust)(u, NULL, D, 0);
         const double rv = fin ? sqrt((double)svv) : TFN(norm2_robust)(v, NULL, D, 0);
-        const double nu = ru > (double)eps ? ru : (double)eps, nv = rv > (double)eps ? rv : (double)eps;
+        /* torch's clamp_min: a NaN norm stays NaN */
+        const double nu = ru < (double)eps ? (double)eps : ru, nv = rv < (double)eps ? (double)eps : rv;
         const double cs = fin ? (double)suv / (nu * nv)
                               : TFN(cos_robust)(u, v, D, ru, rv) * (ru / nu) * (rv / nv);
         if (gu) {
             const double kk = k * K->dscale;
             const T cuv = (T)(kk / nu / nv);
-            const T cuu = (T)(ru > 0 ? -kk * cs / nu / ru : 0.0);
-            const T cvv = (T)(rv > 0 ? -kk * cs / nv / rv : 0.0);
+            const T cuu = (T)(ru == 0 ? 0.0 : -kk * cs / nu / ru);
+            const T cvv = (T)(rv == 0 ? 0.0 : -kk * cs / nv / rv);
 #pragma omp simd
             for (int64_t d = 0; d < D; d++) {
                 const T ud = u[d], vd = v[d];
@@ -372,7 +374,7 @@ static double TFN(pair_row)(const T *u, const T *v, const TFN(emb_const) *K, dou
         for (int64_t d = 0; d < D; d++) { const T z = (u[d] - v[d]) + eps; s += z * z; }
         nrm = isfinite((double)s) ? sqrt((double)s) : TFN(norm2_robust)(u, v, D, eps);
         if (gu) {
-            const T f = (T)(nrm > 0 ? k / nrm : 0.0);
+            const T f = (T)(nrm == 0 ? 0.0 : k / nrm);   /* NaN norm: NaN row, as torch */
 #pragma omp simd
             for (int64_t d = 0; d < D; d++) {
                 const T gz = f * ((u[d] - v[d]) + eps);
@@ -389,7 +391,7 @@ static double TFN(pair_row)(const T *u, const T *v, const TFN(emb_const) *K, dou
 #pragma omp simd
             for (int64_t d = 0; d < D; d++) {
                 const T z = (u[d] - v[d]) + eps;
-                const T gz = f * (z > 0 ? (T)1 : z < 0 ? (T)-1 : z);
+                const T gz = f * (z > 0 ? (T)1 : z < 0 ? (T)-1 : (T)0);
                 gu[d] = gz; gv[d] = -gz;
             }
         }
@@ -437,7 +439,7 @@ static double TFN(triplet_row)(const T *A, const T *P, const T *Nn, const TFN(em
             ra = TFN(norm2_robust)(A, NULL, D, 0); rp = TFN(norm2_robust)(P, NULL, D, 0);
             rn = TFN(norm2_robust)(Nn, NULL, D, 0);
         }
-        na = ra > e ? ra : e; np_ = rp > e ? rp : e; nn = rn > e ? rn : e;
+        na = ra < e ? e : ra; np_ = rp < e ? e : rp; nn = rn < e ? e : rn;
         if (fin) {
             cap = (double)sap / (na * np_); can = (double)san / (na * nn);
             if (swap) cpn = (double)spn / (np_ * nn);
@@ -499,10 +501,10 @@ static double TFN(triplet_row)(const T *A, const T *P, const T *Nn, const TFN(em
     if (K->dist == LE_DIST_COS) {
         /* ga = Aa a + Ap p + An n, etc. */
         const T Ap = (T)(c / na / np_), An = (T)(-c * wn / na / nn);
-        const T Aa = (T)(ra > 0 ? c * (-cap + wn * can) / na / ra : 0.0);
+        const T Aa = (T)(ra == 0 ? 0.0 : c * (-cap + wn * can) / na / ra);
         const T Bn = (T)(-c * ws / np_ / nn);
-        const T Bp = (T)(rp > 0 ? c * (-cap + ws * cpn) / np_ / rp : 0.0);
-        const T Cn = (T)(rn > 0 ? c * (wn * can + ws * cpn) / nn / rn : 0.0);
+        const T Bp = (T)(rp == 0 ? 0.0 : c * (-cap + ws * cpn) / np_ / rp);
+        const T Cn = (T)(rn == 0 ? 0.0 : c * (wn * can + ws * cpn) / nn / rn);
         const T Ba = Ap, Ca = An, Cp = Bn;
 #pragma omp simd
         for (int64_t d = 0; d < D; d++) {
@@ -516,9 +518,10 @@ static double TFN(triplet_row)(const T *A, const T *P, const T *Nn, const TFN(em
     const double dap0 = (dap - K->doff) / K->dscale, dan0 = (dan - K->doff) / K->dscale,
                  dpn0 = (dpn - K->doff) / K->dscale;
     if (K->pk == 2) {
-        const T fap = (T)(dap0 > 0 ? c / dap0 : 0.0);
-        const T fan = (T)(dan0 > 0 ? c * wn / dan0 : 0.0);
-        const T fpn = (T)(swap && dpn0 > 0 ? c * ws / dpn0 : 0.0);
+        /* 0 for a zero distance; a NaN distance gives a NaN row, as torch */
+        const T fap = (T)(dap0 == 0 ? 0.0 : c / dap0);
+        const T fan = (T)(dan0 == 0 ? 0.0 : c * wn / dan0);
+        const T fpn = (T)(!swap || dpn0 == 0 ? 0.0 : c * ws / dpn0);
 #pragma omp simd
         for (int64_t d = 0; d < D; d++) {
             const T z1 = (A[d] - P[d]) + eps, z2 = (A[d] - Nn[d]) + eps, z3 = (P[d] - Nn[d]) + eps;
@@ -532,9 +535,9 @@ static double TFN(triplet_row)(const T *A, const T *P, const T *Nn, const TFN(em
 #pragma omp simd
         for (int64_t d = 0; d < D; d++) {
             const T z1 = (A[d] - P[d]) + eps, z2 = (A[d] - Nn[d]) + eps, z3 = (P[d] - Nn[d]) + eps;
-            const T u1 = fap * (z1 > 0 ? (T)1 : z1 < 0 ? (T)-1 : z1);
-            const T u2 = fan * (z2 > 0 ? (T)1 : z2 < 0 ? (T)-1 : z2);
-            const T u3 = fpn * (z3 > 0 ? (T)1 : z3 < 0 ? (T)-1 : z3);
+            const T u1 = fap * (z1 > 0 ? (T)1 : z1 < 0 ? (T)-1 : (T)0);
+            const T u2 = fan * (z2 > 0 ? (T)1 : z2 < 0 ? (T)-1 : (T)0);
+            const T u3 = fpn * (z3 > 0 ? (T)1 : z3 < 0 ? (T)-1 : (T)0);
             ga[d] = u1 - u2;
             gp[d] = -u1 - u3;
             gn[d] = u2 + u3;

@@ -568,3 +568,46 @@ def test_finite_differences_piecewise():
         _, g = f(x, grad=True)
         fd = (f(x + h * v) - f(x - h * v)) / (2 * h)
         assert abs(fd - np.sum(g * v)) < 1e-6 * max(1, abs(fd))
+
+
+def test_torch_parity_nan_pattern():
+    """A NaN input gives NaN where torch gives NaN: in the loss of its row and in
+    the gradients torch's arithmetic spreads it to (whole rows for the norms)."""
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    rng = np.random.default_rng(10)
+    x, y, z = (rng.standard_normal((3, 4)) for _ in range(3))
+    x[1, 2] = np.nan
+    calls = [("triplet_margin_loss", [x, y, z], 3, {}, None),
+             ("triplet_margin_loss", [x, y, z], 3, {"swap": True}, None),
+             ("triplet_margin_loss", [x, y, z], 3, {"p": 1.0}, None),
+             ("triplet_margin_loss", [x, y, z], 3, {"p": 3.0}, None),
+             ("triplet_margin_loss", [x, y, z], 3, {"p": float("inf")}, None),
+             ("triplet_margin_with_distance_loss", [x, y, z], 3,
+              {"distance_function": "cosine"}, lambda a, b: 1 - F.cosine_similarity(a, b)),
+             ("cosine_embedding_loss", [x, y, np.array([1.0, -1.0, -1.0])], 2, {}, None),
+             ("margin_ranking_loss", [x, y, np.sign(z)], 2, {}, None),
+             ("hinge_embedding_loss", [x, np.sign(z)], 1, {}, None),
+             ("multi_margin_loss", [x, np.array([0, 1, 2])], 1, {}, None),
+             ("multilabel_margin_loss", [x, np.array([[0, -1, 0, 0], [1, 2, -1, 0],
+                                                      [3, -1, 0, 0]])], 1, {}, None),
+             ("pairwise_distance", [x, y], 2, {}, None),
+             ("pairwise_distance", [x, y], 2, {"p": 1.0}, None),
+             ("cosine_similarity", [x, y], 2, {}, None)]
+    for name, args, npred, kw, tdist in calls:
+        ts = [torch.from_numpy(a.copy()) for a in args]
+        for t in ts[:npred]:
+            t.requires_grad_(True)
+        tkw = dict(kw)
+        if tdist is not None:
+            tkw["distance_function"] = tdist
+        red = {} if name in ("pairwise_distance", "cosine_similarity") else \
+            {"reduction": "none"}
+        o = getattr(F, name)(*ts, **tkw, **red)
+        o.sum().backward()
+        out, g = getattr(le, name)(*args, **kw, **red, grad=True)
+        assert np.array_equal(np.isnan(out), np.isnan(o.detach().numpy())), (name, kw)
+        for gi, t in zip(g if isinstance(g, tuple) else (g,), ts):
+            assert np.array_equal(np.isnan(gi), np.isnan(t.grad.numpy())), (name, kw)
+            fin = ~np.isnan(gi)
+            np.testing.assert_allclose(gi[fin], t.grad.numpy()[fin], rtol=1e-10, atol=1e-12)
