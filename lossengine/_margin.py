@@ -434,12 +434,11 @@ def _resolve_distance(fn, ndim):
     if fn is None:
         return _DIST_PNORM, 2.0, 1e-6, 0.0, 1.0, None
     if isinstance(fn, str):
-        key = fn.lower()
-        if key in ("euclidean", "l2"):
+        if fn == "euclidean":
             return _DIST_PNORM, 2.0, 1e-6, 0.0, 1.0, None
-        if key in ("manhattan", "l1"):
+        if fn == "manhattan":
             return _DIST_PNORM, 1.0, 1e-6, 0.0, 1.0, None
-        if key == "cosine":
+        if fn == "cosine":
             return _DIST_COS, 2.0, 1e-8, 1.0, -1.0, _cos_axis(1, ndim)
         raise ValueError(f"distance_function={fn!r} is not a known distance (expected None, "
                          "'euclidean', 'manhattan', 'cosine' or a callable)")
