@@ -1,5 +1,13 @@
 """All loss and activation functions (also importable from ``lossengine``)."""
 from ._lse import (cross_entropy, log_softmax, logsumexp, nll_loss, softmax,  # noqa: F401
                    softmin)
+from ._pointwise import (gaussian_nll_loss, huber_loss, kl_div, l1_loss, mse_loss,  # noqa: F401
+                         poisson_nll_loss, smooth_l1_loss)
+from ._activations import (elu, hardtanh, leaky_relu, log_sigmoid, prelu, relu,  # noqa: F401
+                           relu6, sigmoid, softplus, softshrink, softsign, tanh, threshold)
 
-__all__ = ["softmax", "log_softmax", "logsumexp", "softmin", "cross_entropy", "nll_loss"]
+__all__ = ["softmax", "log_softmax", "logsumexp", "softmin", "cross_entropy", "nll_loss",
+           "l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "poisson_nll_loss",
+           "gaussian_nll_loss", "kl_div",
+           "sigmoid", "log_sigmoid", "softplus", "relu", "relu6", "leaky_relu", "elu", "prelu",
+           "threshold", "hardtanh", "tanh", "softshrink", "softsign"]

@@ -1,0 +1,245 @@
+/* Elementwise regression / distribution losses with fused gradients.
+ *
+ * Every array holds n elements in the same order (the Python layer broadcast
+ * them when the shapes differ).  The elements are cut into fixed blocks of
+ * LE_BLOCK; a block's losses are summed in double and the block partials added
+ * in block order, so reduced results do not depend on the thread count.  The
+ * gradient of 'mean' is scaled by go_scalar / denom in the same pass.
+ * Piecewise losses are written as selects so the loops vectorise; the
+ * subgradients at the kinks are torch's (l1: 0 at x == y, also for NaN).
+ */
+#ifndef LE_T
+#include "le_common.h"
+#include "le_math.h"
+#include "pointwise.h"
+#include <stdlib.h>
+
+#define LE_T float
+#define LE_TS f32
+#define LE_EXPT le_expf
+#define LE_LOGT le_logf
+#include "pointwise.c"
+#undef LE_T
+#undef LE_TS
+#undef LE_EXPT
+#undef LE_LOGT
+
+#define LE_T double
+#define LE_TS f64
+#define LE_EXPT le_exp
+#define LE_LOGT le_log
+#include "pointwise.c"
+#undef LE_T
+#undef LE_TS
+#undef LE_EXPT
+#undef LE_LOGT
+
+#else /* ------------------------------------------------------------ template */
+#define T LE_T
+#define TFN(name) LE_FN(LE_CAT(name, LE_TS))
+
+/* One call's pointers and constants, seen by every block. */
+typedef struct {
+    const T *x, *y, *w, *v, *go;
+    T *lo, *g, *gv;
+    T sc;           /* gradient scale: go_scalar (/ denom for 'mean') */
+    T p1, p2, c;    /* op parameters */
+} TFN(pwk);
+
+#define PW_SIMD _Pragma("omp simd")
+#define PW_SIMD_SUM _Pragma("omp simd reduction(+:s)")
+
+/* Block [i0, i1) of an op whose element body ELEM defines `T l, d` from x[i],
+ * y[i] (loss and d loss / d x).  Returns the block's (weighted) loss sum when
+ * reducing. */
+#define PW_DEFINE(NAME, ELEM)                                                              \
+static double TFN(NAME)(const TFN(pwk) *k, int64_t i0, int64_t i1) {                      \
+    const T *x = k->x, *y = k->y, *w = k->w, *go = k->go;                                  \
+    T *lo = k->lo, *g = k->g;                                                              \
+    const T sc = k->sc, p1 = k->p1, p2 = k->p2, cst = k->c;                                \
+    (void)p1; (void)p2; (void)cst;                                                         \
+    double s = 0;                                                                          \
+    if (lo) {                                                                              \
+        if (!g) {                                                                          \
+            if (w) { PW_SIMD for (int64_t i = i0; i < i1; i++) { ELEM; (void)d; lo[i] = l * w[i]; } } \
+            else   { PW_SIMD for (int64_t i = i0; i < i1; i++) { ELEM; (void)d; lo[i] = l; } }        \
+        } else if (go) {                                                                   \
+            if (w) { PW_SIMD for (int64_t i = i0; i < i1; i++) { ELEM; lo[i] = l * w[i]; g[i] = d * (w[i] * go[i]); } } \
+            else   { PW_SIMD for (int64_t i = i0; i < i1; i++) { ELEM; lo[i] = l; g[i] = d * go[i]; } }             \
+        } else {                                                                           \
+            if (w) { PW_SIMD for (int64_t i = i0; i < i1; i++) { ELEM; lo[i] = l * w[i]; g[i] = d * (w[i] * sc); } }    \
+            else   { PW_SIMD for (int64_t i = i0; i < i1; i++) { ELEM; lo[i] = l; g[i] = d * sc; } }                \
+        }                                                                                  \
+    } else {                                                                               \
+        if (!g) {                                                                          \
+            if (w) { PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { ELEM; (void)d; s += (double)(l * w[i]); } } \
+            else   { PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { ELEM; (void)d; s += (double)l; } }          \
+        } else {                                                                           \
+            if (w) { PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { ELEM; s += (double)(l * w[i]); g[i] = d * (w[i] * sc); } } \
+            else   { PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { ELEM; s += (double)l; g[i] = d * sc; } }              \
+        }                                                                                  \
+    }                                                                                      \
+    return s;                                                                              \
+}
+
+/* l1: |x - y|, d = sign(x - y) with 0 at x == y and for NaN */
+PW_DEFINE(pw_l1,
+    const T e = x[i] - y[i];
+    const T l = e < 0 ? -e : e;
+    const T d = e > 0 ? (T)1 : (e < 0 ? (T)-1 : (T)0))
+
+/* mse: (x - y)^2, d = 2 (x - y) */
+PW_DEFINE(pw_mse,
+    const T e = x[i] - y[i];
+    const T l = e * e;
+    const T d = (T)2 * e)
+
+/* smooth l1 (p1 = beta, p2 = 1/beta): |e| < beta ? 0.5 e^2 / beta : |e| - 0.5 beta;
+ * d = clip(e / beta, -1, 1) (torch: e < -beta ? -1 : e > beta ? 1 : e / beta) */
+PW_DEFINE(pw_smooth_l1,
+    const T e = x[i] - y[i];
+    const T a = e < 0 ? -e : e;
+    const T l = a < p1 ? (T)0.5 * e * e * p2 : a - (T)0.5 * p1;
+    const T d = e < -p1 ? (T)-1 : (e > p1 ? (T)1 : e * p2))
+
+/* huber (p1 = delta): |e| < delta ? 0.5 e^2 : delta (|e| - 0.5 delta); d = clip(e, -delta, delta) */
+PW_DEFINE(pw_huber,
+    const T e = x[i] - y[i];
+    const T a = e < 0 ? -e : e;
+    const T l = a < p1 ? (T)0.5 * e * e : p1 * (a - (T)0.5 * p1);
+    const T d = e < -p1 ? -p1 : (e > p1 ? p1 : e))
+
+/* Stirling term of PoissonNLL, only where y > 1 (torch's mask):
+ * y log y - y + 0.5 log(2 pi y) */
+#define PW_STIRLING(yy) \
+    ((yy) > (T)1 ? ((yy) + (T)0.5) * LE_LOGT(yy) - (yy) + (T)0.91893853320467274178 : (T)0)
+
+/* poisson, log input: exp(x) - y x (+ Stirling when cst != 0); d = exp(x) - y */
+PW_DEFINE(pw_poisson_log,
+    const T ex = LE_EXPT(x[i]);
+    const T l = ex - y[i] * x[i] + (cst != 0 ? PW_STIRLING(y[i]) : (T)0);
+    const T d = ex - y[i])
+
+/* poisson, linear input (p1 = eps): x - y log(x + eps); d = 1 - y / (x + eps) */
+PW_DEFINE(pw_poisson_lin,
+    const T xe = x[i] + p1;
+    const T l = x[i] - y[i] * LE_LOGT(xe) + (cst != 0 ? PW_STIRLING(y[i]) : (T)0);
+    const T d = (T)1 - y[i] / xe)
+
+/* kl: xlogy(y, y) - y x (0 where y == 0, NaN where y < 0); d = -y */
+PW_DEFINE(pw_kl,
+    const T yl = y[i] == 0 ? (T)0 : y[i] * LE_LOGT(y[i]);
+    const T l = yl - y[i] * x[i];
+    const T d = -y[i])
+
+/* kl, log target: exp(y) (y - x); d = -exp(y) */
+PW_DEFINE(pw_kl_log,
+    const T ey = LE_EXPT(y[i]);
+    const T l = ey * (y[i] - x[i]);
+    const T d = -ey)
+
+/* GaussianNLL: v' = max(v, eps) (NaN stays NaN), l = 0.5 (log v' + e^2 / v') + c,
+ * dx = e / v', dv = 0.5 (1 / v' - e^2 / v'^2), evaluated at the clamped v' as torch. */
+#define PW_GAUSS_ELEM(VV)                                   \
+    const T e = x[i] - y[i];                                \
+    const T vr = (VV);                                      \
+    const T vc = vr < eps ? eps : vr;                       \
+    const T iv = (T)1 / vc;                                 \
+    const T e2 = e * e * iv;                                \
+    const T l = (T)0.5 * (LE_LOGT(vc) + e2) + cst;          \
+    const T d = e * iv;                                     \
+    const T dv = (T)0.5 * (iv - e2 * iv);
+
+static double TFN(pw_gauss)(const TFN(pwk) *k, int64_t i0, int64_t i1) {
+    const T *x = k->x, *y = k->y, *v = k->v, *go = k->go;
+    T *lo = k->lo, *g = k->g, *gv = k->gv;
+    const T sc = k->sc, eps = k->p1, vs = k->p2, cst = k->c;
+    double s = 0;
+    if (v) {
+        if (lo) {
+            if (!g) {
+                PW_SIMD for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(v[i]) (void)d; (void)dv; lo[i] = l; }
+            } else if (go) {
+                PW_SIMD for (int64_t i = i0; i < i1; i++) {
+                    PW_GAUSS_ELEM(v[i]) lo[i] = l; g[i] = d * go[i]; gv[i] = dv * go[i]; }
+            } else {
+                PW_SIMD for (int64_t i = i0; i < i1; i++) {
+                    PW_GAUSS_ELEM(v[i]) lo[i] = l; g[i] = d * sc; gv[i] = dv * sc; }
+            }
+        } else if (!g) {
+            PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(v[i]) (void)d; (void)dv; s += (double)l; }
+        } else {
+            PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) {
+                PW_GAUSS_ELEM(v[i]) s += (double)l; g[i] = d * sc; gv[i] = dv * sc; }
+        }
+    } else {
+        if (lo) {
+            if (!g) {
+                PW_SIMD for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(vs) (void)d; (void)dv; lo[i] = l; }
+            } else if (go) {
+                PW_SIMD for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(vs) (void)dv; lo[i] = l; g[i] = d * go[i]; }
+            } else {
+                PW_SIMD for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(vs) (void)dv; lo[i] = l; g[i] = d * sc; }
+            }
+        } else if (!g) {
+            PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(vs) (void)d; (void)dv; s += (double)l; }
+        } else {
+            PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(vs) (void)dv; s += (double)l; g[i] = d * sc; }
+        }
+    }
+    return s;
+}
+
+typedef double (*TFN(pw_block_fn))(const TFN(pwk) *k, int64_t i0, int64_t i1);
+
+int TFN(le_pw)(le_pw_args *a) {
+    const int64_t n = a->n;
+    const int red = a->reduction;
+    TFN(pwk) k;
+    k.x = (const T *)a->x; k.y = (const T *)a->y; k.w = (const T *)a->w;
+    k.v = (const T *)a->v; k.go = (const T *)a->go;
+    k.lo = red == LE_RED_NONE ? (T *)a->loss : NULL;
+    k.g = (T *)a->grad; k.gv = (T *)a->gvar;
+    k.sc = (T)(red == LE_RED_MEAN ? a->go_scalar / a->denom : a->go_scalar);
+    k.p1 = (T)a->p1; k.p2 = (T)a->p2; k.c = 0;
+    TFN(pw_block_fn) fn;
+    switch (a->op) {
+    case LE_PW_L1: fn = TFN(pw_l1); break;
+    case LE_PW_MSE: fn = TFN(pw_mse); break;
+    case LE_PW_SMOOTH_L1: fn = TFN(pw_smooth_l1); k.p2 = (T)(1.0 / a->p1); break;
+    case LE_PW_HUBER: fn = TFN(pw_huber); break;
+    case LE_PW_POISSON_LOG: fn = TFN(pw_poisson_log); k.c = (T)(a->full ? 1 : 0); break;
+    case LE_PW_POISSON_LIN: fn = TFN(pw_poisson_lin); k.c = (T)(a->full ? 1 : 0); break;
+    case LE_PW_KL: fn = TFN(pw_kl); break;
+    case LE_PW_KL_LOG: fn = TFN(pw_kl_log); break;
+    case LE_PW_GAUSSIAN:
+        fn = TFN(pw_gauss);
+        k.c = (T)(a->full ? 0.91893853320467274178 : 0.0);   /* 0.5 log(2 pi) */
+        break;
+    default: return LE_ERR_ARG;
+    }
+    const int64_t nb = (n + LE_BLOCK - 1) / LE_BLOCK;
+    double *partials = NULL;
+    if (red != LE_RED_NONE) {
+        partials = (double *)malloc((size_t)(nb > 0 ? nb : 1) * sizeof(double));
+        if (!partials) return LE_ERR_NOMEM;
+    }
+    const int nt = le_threads_for(n, a->n_threads);
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int64_t b = 0; b < nb; b++) {
+        const int64_t i0 = b * LE_BLOCK;
+        const int64_t i1 = n - i0 < LE_BLOCK ? n : i0 + LE_BLOCK;
+        const double s = fn(&k, i0, i1);
+        if (partials) partials[b] = s;
+    }
+    if (partials) {
+        const double total = le_sum_partials(partials, nb);
+        a->loss_value = red == LE_RED_MEAN ? total / a->denom : total;
+        free(partials);
+    }
+    return LE_OK;
+}
+
+#undef T
+#undef TFN
+#endif
