@@ -83,7 +83,7 @@ def _finish(kbuf, user, needs_sum, pshape, out_shape=None):
     if out_shape is not None:
         s = s.reshape(out_shape)
     if user is None:
-        return np.ascontiguousarray(s)
+        return s if s.flags.c_contiguous and s.base is None else s.copy()
     user[...] = s
     return user
 
