@@ -9,6 +9,18 @@
  * keep full relative accuracy in the tails.
  */
 #ifndef LE_T
+/* The element bodies are selects whose arms hold floating-point operations
+ * (inside le_math.h too); with gcc's default -ftrapping-math the if-conversion
+ * that vectorisation needs refuses to evaluate both arms, and no loop here
+ * vectorises.  Trapping is never enabled (FP exceptions are not used), and
+ * -fno-trapping-math keeps IEEE NaN/inf/signed-zero results, so these files
+ * opt out of it.  fp-contract=off: an element's value must not depend on
+ * whether the gradient is also computed (a shared subexpression changes
+ * what gcc would fuse into an FMA), so loss-only and fused calls agree
+ * bitwise. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math", "fp-contract=off")
+#endif
 #include "le_common.h"
 #include "le_math.h"
 #include "le_math_ext.h"

@@ -9,6 +9,18 @@
  * subgradients at the kinks are torch's (l1: 0 at x == y, also for NaN).
  */
 #ifndef LE_T
+/* The element bodies are selects whose arms hold floating-point operations
+ * (inside le_math.h too); with gcc's default -ftrapping-math the if-conversion
+ * that vectorisation needs refuses to evaluate both arms, and no loop here
+ * vectorises.  Trapping is never enabled (FP exceptions are not used), and
+ * -fno-trapping-math keeps IEEE NaN/inf/signed-zero results, so these files
+ * opt out of it.  fp-contract=off: an element's value must not depend on
+ * whether the gradient is also computed (a shared subexpression changes
+ * what gcc would fuse into an FMA), so loss-only and fused calls agree
+ * bitwise. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math", "fp-contract=off")
+#endif
 #include "le_common.h"
 #include "le_math.h"
 #include "pointwise.h"
@@ -46,6 +58,16 @@ typedef struct {
     T p1, p2, c;    /* op parameters */
 } TFN(pwk);
 
+/* Sum of one block's losses in double.  Every path (loss only, fused, any
+ * thread count) reduces a block through this one function, so the
+ * summation order - and the result - never changes. */
+__attribute__((noinline)) static double TFN(block_sum)(const T *lb, int64_t J) {
+    double s = 0;
+#pragma omp simd reduction(+:s)
+    for (int64_t i = 0; i < J; i++) s += (double)lb[i];
+    return s;
+}
+
 #define PW_SIMD _Pragma("omp simd")
 #define PW_SIMD_SUM _Pragma("omp simd reduction(+:s)")
 
@@ -71,13 +93,19 @@ static double TFN(NAME)(const TFN(pwk) *k, int64_t i0, int64_t i1) {            
             else   { PW_SIMD for (int64_t i = i0; i < i1; i++) { ELEM; lo[i] = l; g[i] = d * sc; } }                \
         }                                                                                  \
     } else {                                                                               \
+        T lb[LE_BLOCK];                                                                    \
+        const int64_t J = i1 - i0;                                                         \
+        x += i0; y += i0;                                                                  \
+        if (w) w += i0;                                                                    \
         if (!g) {                                                                          \
-            if (w) { PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { ELEM; (void)d; s += (double)(l * w[i]); } } \
-            else   { PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { ELEM; (void)d; s += (double)l; } }          \
+            if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; (void)d; lb[i] = l * w[i]; } } \
+            else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; (void)d; lb[i] = l; } }        \
         } else {                                                                           \
-            if (w) { PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { ELEM; s += (double)(l * w[i]); g[i] = d * (w[i] * sc); } } \
-            else   { PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { ELEM; s += (double)l; g[i] = d * sc; } }              \
+            T *gb = g + i0;                                                                \
+            if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lb[i] = l * w[i]; gb[i] = d * (w[i] * sc); } } \
+            else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lb[i] = l; gb[i] = d * sc; } }              \
         }                                                                                  \
+        s = TFN(block_sum)(lb, J);                                                         \
     }                                                                                      \
     return s;                                                                              \
 }
@@ -94,43 +122,69 @@ PW_DEFINE(pw_mse,
     const T l = e * e;
     const T d = (T)2 * e)
 
+/* Both arms of every select are computed first: with the default
+ * -ftrapping-math gcc does not if-convert (so does not vectorise) a ternary
+ * whose arms hold floating-point operations. */
+
 /* smooth l1 (p1 = beta, p2 = 1/beta): |e| < beta ? 0.5 e^2 / beta : |e| - 0.5 beta;
  * d = clip(e / beta, -1, 1) (torch: e < -beta ? -1 : e > beta ? 1 : e / beta) */
 PW_DEFINE(pw_smooth_l1,
     const T e = x[i] - y[i];
     const T a = e < 0 ? -e : e;
-    const T l = a < p1 ? (T)0.5 * e * e * p2 : a - (T)0.5 * p1;
-    const T d = e < -p1 ? (T)-1 : (e > p1 ? (T)1 : e * p2))
+    const T lq = (T)0.5 * e * e * p2;
+    const T ll = a - (T)0.5 * p1;
+    const T l = a < p1 ? lq : ll;
+    const T dq = e * p2;
+    const T d = e < -p1 ? (T)-1 : (e > p1 ? (T)1 : dq))
 
-/* huber (p1 = delta): |e| < delta ? 0.5 e^2 : delta (|e| - 0.5 delta); d = clip(e, -delta, delta) */
+/* huber (p1 = delta, p2 = 0.5 delta): |e| < delta ? 0.5 e^2 : delta (|e| - 0.5 delta);
+ * d = clip(e, -delta, delta) */
 PW_DEFINE(pw_huber,
     const T e = x[i] - y[i];
     const T a = e < 0 ? -e : e;
-    const T l = a < p1 ? (T)0.5 * e * e : p1 * (a - (T)0.5 * p1);
-    const T d = e < -p1 ? -p1 : (e > p1 ? p1 : e))
+    const T lq = (T)0.5 * e * e;
+    const T ll = p1 * (a - p2);
+    const T l = a < p1 ? lq : ll;
+    const T mp = -p1;
+    const T d = e < mp ? mp : (e > p1 ? p1 : e))
 
 /* Stirling term of PoissonNLL, only where y > 1 (torch's mask):
  * y log y - y + 0.5 log(2 pi y) */
-#define PW_STIRLING(yy) \
-    ((yy) > (T)1 ? ((yy) + (T)0.5) * LE_LOGT(yy) - (yy) + (T)0.91893853320467274178 : (T)0)
+#define PW_STIRLING(yy)                                                              \
+    const T st_ = ((yy) + (T)0.5) * LE_LOGT(yy) - (yy) + (T)0.91893853320467274178;  \
+    const T st = (yy) > (T)1 ? st_ : (T)0;
 
-/* poisson, log input: exp(x) - y x (+ Stirling when cst != 0); d = exp(x) - y */
+/* poisson, log input: exp(x) - y x; d = exp(x) - y */
 PW_DEFINE(pw_poisson_log,
     const T ex = LE_EXPT(x[i]);
-    const T l = ex - y[i] * x[i] + (cst != 0 ? PW_STIRLING(y[i]) : (T)0);
+    const T l = ex - y[i] * x[i];
+    const T d = ex - y[i])
+
+PW_DEFINE(pw_poisson_log_full,
+    const T ex = LE_EXPT(x[i]);
+    PW_STIRLING(y[i])
+    const T l = (ex - y[i] * x[i]) + st;
     const T d = ex - y[i])
 
 /* poisson, linear input (p1 = eps): x - y log(x + eps); d = 1 - y / (x + eps) */
 PW_DEFINE(pw_poisson_lin,
     const T xe = x[i] + p1;
-    const T l = x[i] - y[i] * LE_LOGT(xe) + (cst != 0 ? PW_STIRLING(y[i]) : (T)0);
+    const T l = x[i] - y[i] * LE_LOGT(xe);
+    const T d = (T)1 - y[i] / xe)
+
+PW_DEFINE(pw_poisson_lin_full,
+    const T xe = x[i] + p1;
+    PW_STIRLING(y[i])
+    const T l = (x[i] - y[i] * LE_LOGT(xe)) + st;
     const T d = (T)1 - y[i] / xe)
 
 /* kl: xlogy(y, y) - y x (0 where y == 0, NaN where y < 0); d = -y */
 PW_DEFINE(pw_kl,
-    const T yl = y[i] == 0 ? (T)0 : y[i] * LE_LOGT(y[i]);
-    const T l = yl - y[i] * x[i];
-    const T d = -y[i])
+    const T yv = y[i];
+    const T ylog = yv * LE_LOGT(yv);
+    const T yl = yv == 0 ? (T)0 : ylog;
+    const T l = yl - yv * x[i];
+    const T d = -yv)
 
 /* kl, log target: exp(y) (y - x); d = -exp(y) */
 PW_DEFINE(pw_kl_log,
@@ -150,42 +204,49 @@ PW_DEFINE(pw_kl_log,
     const T d = e * iv;                                     \
     const T dv = (T)0.5 * (iv - e2 * iv);
 
+/* The loops of one block for a variance expression VV (v[i] or the scalar vs).
+ * Pointers are offset to the block start; reduced losses go through lb. */
+#define PW_GAUSS_LOOPS(VV)                                                               \
+    if (lo) {                                                                            \
+        if (!g) {                                                                        \
+            PW_SIMD for (int64_t i = 0; i < J; i++) { PW_GAUSS_ELEM(VV) (void)d; (void)dv; lo[i] = l; } \
+        } else if (go) {                                                                 \
+            if (gv) { PW_SIMD for (int64_t i = 0; i < J; i++) {                          \
+                PW_GAUSS_ELEM(VV) lo[i] = l; g[i] = d * go[i]; gv[i] = dv * go[i]; } }   \
+            else { PW_SIMD for (int64_t i = 0; i < J; i++) {                             \
+                PW_GAUSS_ELEM(VV) (void)dv; lo[i] = l; g[i] = d * go[i]; } }             \
+        } else {                                                                         \
+            if (gv) { PW_SIMD for (int64_t i = 0; i < J; i++) {                          \
+                PW_GAUSS_ELEM(VV) lo[i] = l; g[i] = d * sc; gv[i] = dv * sc; } }         \
+            else { PW_SIMD for (int64_t i = 0; i < J; i++) {                             \
+                PW_GAUSS_ELEM(VV) (void)dv; lo[i] = l; g[i] = d * sc; } }                \
+        }                                                                                \
+    } else {                                                                             \
+        if (!g) {                                                                        \
+            PW_SIMD for (int64_t i = 0; i < J; i++) { PW_GAUSS_ELEM(VV) (void)d; (void)dv; lb[i] = l; } \
+        } else if (gv) {                                                                 \
+            PW_SIMD for (int64_t i = 0; i < J; i++) {                                    \
+                PW_GAUSS_ELEM(VV) lb[i] = l; g[i] = d * sc; gv[i] = dv * sc; }           \
+        } else {                                                                         \
+            PW_SIMD for (int64_t i = 0; i < J; i++) {                                    \
+                PW_GAUSS_ELEM(VV) (void)dv; lb[i] = l; g[i] = d * sc; }                  \
+        }                                                                                \
+        s = TFN(block_sum)(lb, J);                                                       \
+    }
+
 static double TFN(pw_gauss)(const TFN(pwk) *k, int64_t i0, int64_t i1) {
-    const T *x = k->x, *y = k->y, *v = k->v, *go = k->go;
-    T *lo = k->lo, *g = k->g, *gv = k->gv;
+    const int64_t J = i1 - i0;
+    const T *x = k->x + i0, *y = k->y + i0, *v = k->v ? k->v + i0 : NULL;
+    const T *go = k->go ? k->go + i0 : NULL;
+    T *lo = k->lo ? k->lo + i0 : NULL, *g = k->g ? k->g + i0 : NULL;
+    T *gv = k->gv ? k->gv + i0 : NULL;
     const T sc = k->sc, eps = k->p1, vs = k->p2, cst = k->c;
+    T lb[LE_BLOCK];
     double s = 0;
     if (v) {
-        if (lo) {
-            if (!g) {
-                PW_SIMD for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(v[i]) (void)d; (void)dv; lo[i] = l; }
-            } else if (go) {
-                PW_SIMD for (int64_t i = i0; i < i1; i++) {
-                    PW_GAUSS_ELEM(v[i]) lo[i] = l; g[i] = d * go[i]; gv[i] = dv * go[i]; }
-            } else {
-                PW_SIMD for (int64_t i = i0; i < i1; i++) {
-                    PW_GAUSS_ELEM(v[i]) lo[i] = l; g[i] = d * sc; gv[i] = dv * sc; }
-            }
-        } else if (!g) {
-            PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(v[i]) (void)d; (void)dv; s += (double)l; }
-        } else {
-            PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) {
-                PW_GAUSS_ELEM(v[i]) s += (double)l; g[i] = d * sc; gv[i] = dv * sc; }
-        }
+        PW_GAUSS_LOOPS(v[i])
     } else {
-        if (lo) {
-            if (!g) {
-                PW_SIMD for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(vs) (void)d; (void)dv; lo[i] = l; }
-            } else if (go) {
-                PW_SIMD for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(vs) (void)dv; lo[i] = l; g[i] = d * go[i]; }
-            } else {
-                PW_SIMD for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(vs) (void)dv; lo[i] = l; g[i] = d * sc; }
-            }
-        } else if (!g) {
-            PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(vs) (void)d; (void)dv; s += (double)l; }
-        } else {
-            PW_SIMD_SUM for (int64_t i = i0; i < i1; i++) { PW_GAUSS_ELEM(vs) (void)dv; s += (double)l; g[i] = d * sc; }
-        }
+        PW_GAUSS_LOOPS(vs)
     }
     return s;
 }
@@ -207,9 +268,9 @@ int TFN(le_pw)(le_pw_args *a) {
     case LE_PW_L1: fn = TFN(pw_l1); break;
     case LE_PW_MSE: fn = TFN(pw_mse); break;
     case LE_PW_SMOOTH_L1: fn = TFN(pw_smooth_l1); k.p2 = (T)(1.0 / a->p1); break;
-    case LE_PW_HUBER: fn = TFN(pw_huber); break;
-    case LE_PW_POISSON_LOG: fn = TFN(pw_poisson_log); k.c = (T)(a->full ? 1 : 0); break;
-    case LE_PW_POISSON_LIN: fn = TFN(pw_poisson_lin); k.c = (T)(a->full ? 1 : 0); break;
+    case LE_PW_HUBER: fn = TFN(pw_huber); k.p2 = (T)(0.5 * a->p1); break;
+    case LE_PW_POISSON_LOG: fn = a->full ? TFN(pw_poisson_log_full) : TFN(pw_poisson_log); break;
+    case LE_PW_POISSON_LIN: fn = a->full ? TFN(pw_poisson_lin_full) : TFN(pw_poisson_lin); break;
     case LE_PW_KL: fn = TFN(pw_kl); break;
     case LE_PW_KL_LOG: fn = TFN(pw_kl_log); break;
     case LE_PW_GAUSSIAN:
