@@ -2,9 +2,11 @@
  *
  * Branch-free element bodies (selects) in loops the compiler vectorises; the
  * transcendental ones use le_math.h / le_math_ext.h.  Derivatives at kinks
- * and for NaN inputs are torch 2.13's: relu'(0) = 0, hardtanh' = 0 at both
- * bounds, threshold passes x only where x > threshold, elu'(0) = alpha,
- * leaky_relu'(0) = negative_slope, softshrink' = 0 on [-lambd, lambd].
+ * and for NaN inputs are those of torch 2.13's vectorised CPU kernels (its
+ * scalar tail loop differs for NaN in a few places): relu'(0) = 0 (NaN: 1),
+ * hardtanh' = 0 at both bounds (NaN: 0), threshold passes x only where
+ * x > threshold (NaN: 1), elu'(0) = alpha (NaN: NaN), leaky_relu'(0) =
+ * negative_slope, softshrink' = 0 on [-lambd, lambd] (NaN: 0).
  * sigmoid / tanh derivatives are formed from exp(-|x|) (not from y), so they
  * keep full relative accuracy in the tails.
  */
@@ -111,32 +113,35 @@ ACT_DEFINE(act_leaky_relu,
     const T r = xi > 0 ? xi : xi * p1;
     const T d = xi > 0 ? (T)1 : p1)
 
-/* elu: x <= 0 ? alpha expm1(x) : x; d = x <= 0 ? alpha exp(x) : 1 */
+/* elu: x <= 0 ? alpha expm1(x) : x; d = x > 0 ? 1 : alpha exp(x) (NaN: NaN) */
 ACT_DEFINE(act_elu,
     const T r = xi <= 0 ? p1 * LE_EXPM1T(xi) : xi;
-    const T d = xi <= 0 ? p1 * LE_EXPT(xi) : (T)1)
+    const T d = xi > 0 ? (T)1 : p1 * LE_EXPT(xi))
 
 /* threshold: x <= th ? value : x (NaN passes) */
 ACT_DEFINE(act_threshold,
     const T r = xi <= p1 ? p2 : xi;
     const T d = xi <= p1 ? (T)0 : (T)1)
 
-/* hardtanh: clamp with NaN passing; d = 0 at and beyond both bounds */
+/* hardtanh: clamp with NaN passing; d = 1 strictly inside the bounds only
+ * (0 at the bounds and for NaN, as torch's vectorised kernel) */
 ACT_DEFINE(act_hardtanh,
     const T r = xi < p1 ? p1 : (xi > p2 ? p2 : xi);
-    const T d = (xi <= p1) | (xi >= p2) ? (T)0 : (T)1)
+    const T d = (xi > p1) & (xi < p2) ? (T)1 : (T)0)
 
 ACT_DEFINE(act_tanh,
     const T r = LE_TANHT(xi);
     const T d = LE_SECH2T(xi))
 
-/* softshrink: |x| <= lambd ? 0 : x -+ lambd (NaN passes) */
+/* softshrink: |x| <= lambd ? 0 : x -+ lambd (NaN passes); d = |x| > lambd
+ * (0 for NaN, as torch's vectorised kernel) */
 ACT_DEFINE(act_softshrink,
     const T ax = xi < 0 ? -xi : xi;
     const T r = ax <= p1 ? (T)0 : (xi > 0 ? xi - p1 : xi + p1);
-    const T d = ax <= p1 ? (T)0 : (T)1)
+    const T d = ax > p1 ? (T)1 : (T)0)
 
-/* softsign: x / (1 + |x|); d = 1 / (1 + |x|)^2 */
+/* softsign: x / (1 + |x|) (NaN at +-inf, as torch); d = 1 / (1 + |x|)^2 (0 at
+ * +-inf, where torch's composite gradient gives NaN) */
 ACT_DEFINE(act_softsign,
     const T q = (T)1 / ((T)1 + (xi < 0 ? -xi : xi));
     const T r = xi * q;
