@@ -137,6 +137,15 @@ PW_DEFINE(pw_smooth_l1,
     const T dq = e * p2;
     const T d = e < -p1 ? (T)-1 : (e > p1 ? (T)1 : dq))
 
+PW_DEFINE(pw_smooth_l1_div,
+    const T e = x[i] - y[i];
+    const T a = e < 0 ? -e : e;
+    const T lq = (T)0.5 * e * e / p1;
+    const T ll = a - (T)0.5 * p1;
+    const T l = a < p1 ? lq : ll;
+    const T dq = e / p1;
+    const T d = e < -p1 ? (T)-1 : (e > p1 ? (T)1 : dq))
+
 /* huber (p1 = delta, p2 = 0.5 delta): |e| < delta ? 0.5 e^2 : delta (|e| - 0.5 delta);
  * d = clip(e, -delta, delta) */
 PW_DEFINE(pw_huber,
@@ -267,7 +276,14 @@ int TFN(le_pw)(le_pw_args *a) {
     switch (a->op) {
     case LE_PW_L1: fn = TFN(pw_l1); break;
     case LE_PW_MSE: fn = TFN(pw_mse); break;
-    case LE_PW_SMOOTH_L1: fn = TFN(pw_smooth_l1); k.p2 = (T)(1.0 / a->p1); break;
+    case LE_PW_SMOOTH_L1: {
+        /* multiply by 1/beta, or divide when 1/beta overflows T (subnormal beta) */
+        const double inv = 1.0 / a->p1;
+        const double tmax = sizeof(T) == 4 ? 3.4028234663852886e38 : 1.7976931348623157e308;
+        fn = inv < tmax ? TFN(pw_smooth_l1) : TFN(pw_smooth_l1_div);
+        k.p2 = inv < tmax ? (T)inv : (T)0;
+        break;
+    }
     case LE_PW_HUBER: fn = TFN(pw_huber); k.p2 = (T)(0.5 * a->p1); break;
     case LE_PW_POISSON_LOG: fn = a->full ? TFN(pw_poisson_log_full) : TFN(pw_poisson_log); break;
     case LE_PW_POISSON_LIN: fn = a->full ? TFN(pw_poisson_lin_full) : TFN(pw_poisson_lin); break;

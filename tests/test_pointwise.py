@@ -376,3 +376,13 @@ def test_torch_parity_broadcast():
     np.testing.assert_allclose(out, y.item(), rtol=1e-12)
     np.testing.assert_allclose(gx, xt.grad.numpy(), rtol=1e-10)
     np.testing.assert_allclose(gv, vt.grad.numpy(), rtol=1e-10)
+
+
+def test_smooth_l1_subnormal_beta():
+    # 1/beta overflows float32: the kernel divides instead of multiplying
+    x = np.array([0.0, 1e-41, 1.0], np.float32)
+    l, g = le.smooth_l1_loss(x, np.zeros(3, np.float32), beta=1e-40, reduction="none",
+                             grad=True)
+    b = np.float64(np.float32(1e-40))
+    np.testing.assert_allclose(g, [0.0, np.float64(np.float32(1e-41)) / b, 1.0], rtol=1e-5)
+    assert np.all(np.isfinite(l))
