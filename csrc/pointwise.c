@@ -55,6 +55,7 @@ typedef struct {
     const T *x, *y, *w, *v, *go;
     T *lo, *g, *gv;
     T sc;           /* gradient scale: go_scalar (/ denom for 'mean') */
+    unsigned char *neg;  /* GaussianNLL: per block, 1 when var has a negative entry */
     T p1, p2, c;    /* op parameters */
 } TFN(pwk);
 
@@ -253,6 +254,12 @@ static double TFN(pw_gauss)(const TFN(pwk) *k, int64_t i0, int64_t i1) {
     T lb[LE_BLOCK];
     double s = 0;
     if (v) {
+        /* torch's "var has negative entry/entries" check, on the block while
+         * it is in the cache (no separate pass over var) */
+        int nneg = 0;
+#pragma omp simd reduction(+:nneg)
+        for (int64_t i = 0; i < J; i++) nneg += v[i] < 0;
+        k->neg[i0 / LE_BLOCK] = nneg > 0;
         PW_GAUSS_LOOPS(v[i])
     } else {
         PW_GAUSS_LOOPS(vs)
@@ -301,6 +308,11 @@ int TFN(le_pw)(le_pw_args *a) {
         partials = (double *)malloc((size_t)(nb > 0 ? nb : 1) * sizeof(double));
         if (!partials) return LE_ERR_NOMEM;
     }
+    k.neg = NULL;
+    if (a->op == LE_PW_GAUSSIAN && k.v) {
+        k.neg = (unsigned char *)calloc((size_t)(nb > 0 ? nb : 1), 1);
+        if (!k.neg) { free(partials); return LE_ERR_NOMEM; }
+    }
     const int nt = le_threads_for(n, a->n_threads);
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (int64_t b = 0; b < nb; b++) {
@@ -314,7 +326,12 @@ int TFN(le_pw)(le_pw_args *a) {
         a->loss_value = red == LE_RED_MEAN ? total / a->denom : total;
         free(partials);
     }
-    return LE_OK;
+    int st = LE_OK;
+    if (k.neg) {
+        for (int64_t b = 0; b < nb; b++) if (k.neg[b]) { st = LE_ERR_VALUE_RANGE; break; }
+        free(k.neg);
+    }
+    return st;
 }
 
 #undef T

@@ -23,6 +23,7 @@ from ._validate import (RED_MEAN, RED_NONE, RED_SUM, as_array, check_finite_scal
 register_kernel_module(_k)
 
 _L1, _MSE, _SMOOTH_L1, _HUBER, _POISSON_LOG, _POISSON_LIN, _KL, _KL_LOG, _GAUSS = range(9)
+_LE_ERR_VALUE_RANGE = 2
 _LE_ERR_NOMEM = 3
 
 
@@ -253,7 +254,8 @@ def gaussian_nll_loss(input, target, var, *, full=False, eps=1e-6, reduction="me
 
     ``var``: an array shaped like input, like input without its last axis,
     or like input with one axis of size 1 (torch's rules), or a Python number.
-    Negative entries raise ValueError.  With ``grad=True`` returns
+    Negative entries raise ValueError (found during the kernel's pass, so a
+    ``grad_out`` buffer may be partly written).  With ``grad=True`` returns
     ``(loss, (d/d input, d/d var))``, ``d/d var`` taken at the clamped value as
     torch does (and ``None`` when var is a Python number).
     """
@@ -270,9 +272,7 @@ def gaussian_nll_loss(input, target, var, *, full=False, eps=1e-6, reduction="me
         v = None
         dt = compute_dtype(x)
     else:
-        v = as_array(var, "var")
-        if v.size and np.any(v < 0):
-            raise ValueError("var has negative entry/entries")
+        v = as_array(var, "var")     # negative entries: checked in the kernel's pass
         vs = 0.0
         dt = compute_dtype(x, v)
         v2 = v
@@ -319,6 +319,8 @@ def gaussian_nll_loss(input, target, var, *, full=False, eps=1e-6, reduction="me
     st, value = _k.pw(_GAUSS, xc, tc, None, vc, garr, loss, gx[0] if gx else None,
                       gv[0] if gv else None, 1 if full else 0, eps, vs, gscalar, float(n),
                       red, _state["threads"])
+    if st == _LE_ERR_VALUE_RANGE:
+        raise ValueError("var has negative entry/entries")
     _raise_status(st, "gaussian_nll_loss")
     out = _result(red, loss, value, dt)
     if not grad:

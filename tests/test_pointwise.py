@@ -92,6 +92,13 @@ def test_errors():
         le.gaussian_nll_loss(x, x, -1.0)
     with pytest.raises(ValueError, match="var has negative"):
         le.gaussian_nll_loss(x, x, np.array([1.0, -1.0, 1.0]))
+    vbig = np.ones((70000,), np.float32)
+    vbig[-1] = -1e-30                     # last block, large (threaded) input
+    for red in ("none", "mean"):
+        with pytest.raises(ValueError, match="var has negative"):
+            le.gaussian_nll_loss(vbig, vbig, vbig, reduction=red, grad=True)
+    with pytest.raises(ValueError, match="var has negative"):     # broadcast var
+        le.gaussian_nll_loss(np.ones((4, 3)), np.ones((4, 3)), np.array([1.0, -2.0, 1.0, 1.0]))
     with pytest.raises(ValueError, match="var is of incorrect size"):
         le.gaussian_nll_loss(np.ones((3, 2)), np.ones((3, 2)), np.ones(2))
     with pytest.raises(ValueError, match="var is of incorrect size"):
