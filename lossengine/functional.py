@@ -5,8 +5,16 @@ from ._margin import (cosine_embedding_loss, cosine_similarity,  # noqa: F401
                       hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
                       multilabel_margin_loss, pairwise_distance, triplet_margin_loss,
                       triplet_margin_with_distance_loss)
+from ._pointwise import (gaussian_nll_loss, huber_loss, kl_div, l1_loss, mse_loss,  # noqa: F401
+                         poisson_nll_loss, smooth_l1_loss)
+from ._activations import (elu, hardtanh, leaky_relu, log_sigmoid, prelu, relu,  # noqa: F401
+                           relu6, sigmoid, softplus, softshrink, softsign, tanh, threshold)
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "softmin", "cross_entropy", "nll_loss",
            "margin_ranking_loss", "hinge_embedding_loss", "multilabel_margin_loss",
            "cosine_embedding_loss", "multi_margin_loss", "triplet_margin_loss",
-           "triplet_margin_with_distance_loss", "pairwise_distance", "cosine_similarity"]
+           "triplet_margin_with_distance_loss", "pairwise_distance", "cosine_similarity",
+           "l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "poisson_nll_loss",
+           "gaussian_nll_loss", "kl_div",
+           "sigmoid", "log_sigmoid", "softplus", "relu", "relu6", "leaky_relu", "elu", "prelu",
+           "threshold", "hardtanh", "tanh", "softshrink", "softsign"]
