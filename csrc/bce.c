@@ -1,0 +1,567 @@
+/* Binary family kernels (see bce.h).
+ *
+ * Elementwise losses run over fixed blocks of LE_BLOCK elements (or rows in
+ * row mode), each split into chunks of LE_CHUNK elements.  Broadcast operands
+ * (weight, pos_weight, beta) are expanded per chunk into a small buffer on
+ * the stack from their (C, inner) pattern, so the loss loop is a plain
+ * branch-free SIMD loop over contiguous arrays and no full-size broadcast copy
+ * is ever made.  Block partial sums are doubles combined in block order:
+ * results do not depend on the thread count.
+ *
+ * Value checks (BCE input / target in [0, 1]) are folded into the loss loop
+ * as an OR-reduction; on failure a serial scan locates the first offender.
+ */
+#ifndef LE_T
+#include "le_common.h"
+#include "le_math.h"
+#include "bce.h"
+#include "select.h"
+#include <stdlib.h>
+
+#define LE_CHUNK 1024
+#define LE_DIG 65536
+
+#define LE_T float
+#define LE_TS f32
+#define LE_EXPT le_expf
+#define LE_LOGT le_logf
+#define LE_LOG1PT le_log1pf
+#define LE_KEYT uint32_t
+#define LE_KEYF le_key32
+#define LE_KEYBITS 32
+#define LE_SELECT LE_FN(le_select_u32)
+#include "bce.c"
+#undef LE_T
+#undef LE_TS
+#undef LE_EXPT
+#undef LE_LOGT
+#undef LE_LOG1PT
+#undef LE_KEYT
+#undef LE_KEYF
+#undef LE_KEYBITS
+#undef LE_SELECT
+
+#define LE_T double
+#define LE_TS f64
+#define LE_EXPT le_exp
+#define LE_LOGT le_log
+#define LE_LOG1PT le_log1p
+#define LE_KEYT uint64_t
+#define LE_KEYF le_key64
+#define LE_KEYBITS 64
+#define LE_SELECT LE_FN(le_select_u64)
+#include "bce.c"
+#undef LE_T
+#undef LE_TS
+#undef LE_EXPT
+#undef LE_LOGT
+#undef LE_LOG1PT
+#undef LE_KEYT
+#undef LE_KEYF
+#undef LE_KEYBITS
+#undef LE_SELECT
+
+#else /* ------------------------------------------------------------ template */
+#define T LE_T
+#define TFN(name) LE_FN(LE_CAT(name, LE_TS))
+
+typedef struct {
+    T alpha, gamma;
+    int gmode;          /* 0: gamma 0, 1: gamma 1, 2: gamma 2, 3: other */
+    int use_alpha;
+} TFN(bin_par);
+
+/* ---- element functions: loss, and d loss / d x into *d ------------------ */
+
+/* torch's BCE on probabilities: logs clamped at -100, gradient denominator
+ * clamped at 1e-12 (torch's backward). */
+static inline T TFN(e_bce)(T x, T y, T w, T *d) {
+    T lx = LE_LOGT(x);
+    lx = lx < (T)-100 ? (T)-100 : lx;
+    T l1 = LE_LOG1PT(-x);
+    l1 = l1 < (T)-100 ? (T)-100 : l1;
+    T den = x * ((T)1 - x);
+    den = den < (T)1e-12 ? (T)1e-12 : den;
+    *d = w * ((x - y) / den);
+    return w * ((y - (T)1) * l1 - y * lx);
+}
+
+/* Stable pieces of the logistic function: e = exp(-|x|), sigma(x), sigma(-x),
+ * softplus(-x) = -log sigma(x), softplus(x) = -log sigma(-x). */
+#define LE_LOGISTIC(x, e, p, q, spn, spp) \
+    T e = LE_EXPT(-(x < 0 ? -x : x)); \
+    T lp_ = LE_LOG1PT(e); \
+    T r_ = (T)1 / ((T)1 + e); \
+    T p = x >= 0 ? r_ : e * r_; \
+    T q = x >= 0 ? e * r_ : r_; \
+    T spn = (x < 0 ? -x : (T)0) + lp_; \
+    T spp = (x > 0 ? x : (T)0) + lp_;
+
+/* torch's BCE-with-logits with weight w and pos_weight b. */
+static inline T TFN(e_bcel)(T x, T y, T w, T b, T *d) {
+    LE_LOGISTIC(x, e, p, q, spn, spp)
+    (void)q; (void)spp;
+    T lw = (T)1 + (b - (T)1) * y;
+    T by = b * y;
+    *d = w * ((by + (T)1 - y) * p - by);
+    return w * (((T)1 - y) * x + lw * spn);
+}
+
+static inline T TFN(e_softmargin)(T x, T y, T *d) {
+    T z = -y * x;
+    LE_LOGISTIC(z, e, p, q, spn, spp)
+    (void)q; (void)spn;
+    *d = -y * p;
+    return spp;
+}
+
+static inline T TFN(e_focal)(T x, T y, const TFN(bin_par) *k, T *d) {
+    LE_LOGISTIC(x, e, p, q, spn, spp)
+    (void)spp;
+    T ce = ((T)1 - y) * x + spn;
+    T m = y * q + ((T)1 - y) * p;          /* 1 - p_t */
+    const int gm = k->gmode;
+    T lm = gm == 3 ? LE_LOGT(m) : (T)0;
+    T mg = gm == 2 ? m * m : gm == 1 ? m : gm == 0 ? (T)1 : LE_EXPT(k->gamma * lm);
+    T mg1 = gm == 2 ? m : gm <= 1 ? (T)1 : LE_EXPT((k->gamma - (T)1) * lm);
+    T at = k->use_alpha ? k->alpha * y + ((T)1 - k->alpha) * ((T)1 - y) : (T)1;
+    T t2 = ce * k->gamma * mg1 * ((T)1 - (T)2 * y) * (p * q);
+    t2 = gm == 0 ? (T)0 : t2;
+    *d = at * ((p - y) * mg + t2);
+    return at * (ce * mg);
+}
+
+static inline T TFN(e_bal_prob)(T x, T y, T b, T *d) {
+    T lx = LE_LOGT(x);
+    lx = lx < (T)-100 ? (T)-100 : lx;
+    T l1 = LE_LOG1PT(-x);
+    l1 = l1 < (T)-100 ? (T)-100 : l1;
+    T den = x * ((T)1 - x);
+    den = den < (T)1e-12 ? (T)1e-12 : den;
+    T by = b * y, nb = ((T)1 - b) * ((T)1 - y);
+    *d = (nb * x - by * ((T)1 - x)) / den;
+    return -(by * lx + nb * l1);
+}
+
+static inline T TFN(e_bal_logit)(T x, T y, T b, T *d) {
+    LE_LOGISTIC(x, e, p, q, spn, spp)
+    T by = b * y, nb = ((T)1 - b) * ((T)1 - y);
+    *d = nb * p - by * q;
+    return by * spn + nb * spp;
+}
+
+static inline int TFN(bad01)(T v) { return (v != v) ? 0 : !(v >= (T)0 && v <= (T)1); }
+
+/* Expand a broadcast operand for elements [i0, i0 + n) into buf. */
+static void TFN(fill)(const le_bcast *o, int64_t i0, int64_t n, T *buf) {
+    const T *p = (const T *)o->p;
+    const int64_t C = o->C, inner = o->inner;
+    int64_t q = i0 / inner, r = i0 - q * inner, c = q % C, j = 0;
+    while (j < n) {
+        if (inner == 1) {
+            int64_t m = C - c < n - j ? C - c : n - j;
+            memcpy(buf + j, p + c, (size_t)m * sizeof(T));
+            j += m; c += m;
+        } else {
+            int64_t m = inner - r < n - j ? inner - r : n - j;
+            const T v = p[c];
+            for (int64_t t = 0; t < m; t++) buf[j + t] = v;
+            j += m; r = 0; c++;
+        }
+        if (c == C) c = 0;
+    }
+}
+
+static inline int TFN(is_pattern)(const le_bcast *o) { return o->p && !(o->C == 1); }
+
+/* One chunk: returns the sum of losses; writes per-element losses (lo),
+ * gradient (g) with upstream go[j] or gsc; ORs value-check failures into *bad. */
+static double TFN(bin_chunk)(const le_bin_args *a, const TFN(bin_par) *k, const T *x, const T *y,
+                             const T *wb, const T *bb, int64_t n, T *lo, T *g, const T *go,
+                             T gsc, int *bad) {
+    double s = 0;
+    int bd = 0;
+    const int mode = a->mode;
+#define LE_LOOP(EXPR, CHECK)                                                            \
+    if (g) {                                                                            \
+        _Pragma("omp simd reduction(+:s) reduction(|:bd)")                              \
+        for (int64_t j = 0; j < n; j++) {                                               \
+            T d; T l = EXPR; s += (double)l; CHECK;                                     \
+            if (lo) lo[j] = l;                                                          \
+            g[j] = d * (go ? go[j] : gsc);                                              \
+        }                                                                               \
+    } else {                                                                            \
+        _Pragma("omp simd reduction(+:s) reduction(|:bd)")                              \
+        for (int64_t j = 0; j < n; j++) {                                               \
+            T d; T l = EXPR; s += (double)l; CHECK; (void)d;                            \
+            if (lo) lo[j] = l;                                                          \
+        }                                                                               \
+    }
+#define LE_CHK01 bd |= TFN(bad01)(x[j]) | (TFN(bad01)(y[j]) << 1)
+    switch (mode) {
+    case LE_BIN_BCE:
+        LE_LOOP(TFN(e_bce)(x[j], y[j], wb[j], &d), LE_CHK01)
+        break;
+    case LE_BIN_BCEL:
+        LE_LOOP(TFN(e_bcel)(x[j], y[j], wb[j], bb[j], &d), (void)0)
+        break;
+    case LE_BIN_SOFTMARGIN:
+        LE_LOOP(TFN(e_softmargin)(x[j], y[j], &d), (void)0)
+        break;
+    case LE_BIN_FOCAL:
+        LE_LOOP(TFN(e_focal)(x[j], y[j], k, &d), (void)0)
+        break;
+    default:
+        if (a->from_logits) {
+            LE_LOOP(TFN(e_bal_logit)(x[j], y[j], bb[j], &d), (void)0)
+        } else {
+            LE_LOOP(TFN(e_bal_prob)(x[j], y[j], bb[j], &d), LE_CHK01)
+        }
+    }
+#undef LE_LOOP
+    *bad |= bd;
+    return s;
+}
+
+int TFN(le_bin)(le_bin_args *a) {
+    const int64_t n = a->n;
+    const T *x = (const T *)a->x, *y = (const T *)a->y, *go = (const T *)a->go;
+    T *lossv = (T *)a->loss, *g = (T *)a->grad;
+    const int red = a->reduction;
+    const int64_t row = a->row;
+    TFN(bin_par) k;
+    k.alpha = (T)a->alpha; k.gamma = (T)a->gamma; k.use_alpha = a->alpha >= 0;
+    k.gmode = a->gamma == 0 ? 0 : a->gamma == 1 ? 1 : a->gamma == 2 ? 2 : 3;
+    const int64_t bsz = row > 0 ? row : LE_BLOCK;
+    const int64_t nblocks = n > 0 ? (n + bsz - 1) / bsz : 0;
+    double *partials = NULL;
+    if (red != LE_RED_NONE) {
+        partials = (double *)malloc((size_t)(nblocks > 0 ? nblocks : 1) * sizeof(double));
+        if (!partials) return LE_ERR_NOMEM;
+    }
+    const double norm = a->norm;
+    const int wpat = TFN(is_pattern)(&a->w), bpat = TFN(is_pattern)(&a->b);
+    const T wconst = a->w.p ? ((const T *)a->w.p)[0] : (T)a->w.value;
+    const T bconst = a->b.p ? ((const T *)a->b.p)[0] : (T)a->b.value;
+    int bad = 0;
+    const int nt = le_threads_for(n, a->n_threads);
+
+#pragma omp parallel for schedule(static) num_threads(nt) reduction(|:bad)
+    for (int64_t blk = 0; blk < nblocks; blk++) {
+        T wb[LE_CHUNK], bb[LE_CHUNK];
+        if (!wpat) for (int j = 0; j < LE_CHUNK; j++) wb[j] = wconst;
+        if (!bpat) for (int j = 0; j < LE_CHUNK; j++) bb[j] = bconst;
+        const int64_t i0 = blk * bsz;
+        const int64_t len = n - i0 < bsz ? n - i0 : bsz;
+        /* upstream gradient: per element ('none' elementwise), per row, or scalar */
+        T gsc = (T)(a->go_scalar * norm);
+        const T *goe = NULL;
+        if (go) {
+            if (row > 0) gsc = (T)((double)go[blk] * norm);
+            else goe = go + i0;
+        }
+        double s = 0;
+        int bd = 0;
+        for (int64_t c0 = 0; c0 < len; c0 += LE_CHUNK) {
+            const int64_t m = len - c0 < LE_CHUNK ? len - c0 : LE_CHUNK;
+            const int64_t i = i0 + c0;
+            if (wpat) TFN(fill)(&a->w, i, m, wb);
+            if (bpat) TFN(fill)(&a->b, i, m, bb);
+            T *lo = (red == LE_RED_NONE && row <= 0) ? lossv + i : NULL;
+            s += TFN(bin_chunk)(a, &k, x + i, y + i, wb, bb, m, lo, g ? g + i : NULL,
+                                goe ? goe + c0 : NULL, gsc, &bd);
+        }
+        bad |= bd;
+        if (red != LE_RED_NONE) partials[blk] = s;
+        else if (row > 0) lossv[blk] = (T)(s * norm);
+    }
+    if (bad) {
+        free(partials);
+        for (int64_t i = 0; i < n; i++) {
+            int b = TFN(bad01)(x[i]) | (TFN(bad01)(y[i]) << 1);
+            if (b) { a->bad_index = i; a->bad_what = (b & 1) ? 1 : 2; break; }
+        }
+        return LE_ERR_VALUE_RANGE;
+    }
+    if (red != LE_RED_NONE) {
+        a->loss_value = le_sum_partials(partials, nblocks) * norm;
+        free(partials);
+    }
+    return LE_OK;
+}
+
+/* ---------------------------------------------------------------- dice */
+static inline T TFN(dice_p)(T x, int from_logits) {
+    if (!from_logits) return x;
+    T e = LE_EXPT(-(x < 0 ? -x : x));
+    T r = (T)1 / ((T)1 + e);
+    return x >= 0 ? r : e * r;
+}
+
+int TFN(le_dice)(le_dice_args *a) {
+    const int64_t N = a->N, L = a->L;
+    const T *x = (const T *)a->x, *y = (const T *)a->y, *go = (const T *)a->go;
+    T *lossv = (T *)a->loss, *g = (T *)a->grad;
+    const int64_t bps = L > 0 ? (L + LE_BLOCK - 1) / LE_BLOCK : 0;
+    const int64_t nb = N * bps;
+    double *part = (double *)malloc((size_t)(nb > 0 ? 3 * nb : 1) * sizeof(double));
+    double *smp = (double *)malloc((size_t)(N > 0 ? 2 * N : 1) * sizeof(double));
+    if (!part || !smp) { free(part); free(smp); return LE_ERR_NOMEM; }
+    const int sq = a->squared, fl = a->from_logits;
+    const int nt = le_threads_for(N * L, a->n_threads);
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int64_t b = 0; b < nb; b++) {
+        const int64_t s = b / bps, j0 = (b % bps) * LE_BLOCK;
+        const int64_t m = L - j0 < LE_BLOCK ? L - j0 : LE_BLOCK;
+        const T *xs = x + s * L + j0, *ys = y + s * L + j0;
+        double I = 0, P = 0, Y = 0;
+#pragma omp simd reduction(+:I,P,Y)
+        for (int64_t j = 0; j < m; j++) {
+            T p = TFN(dice_p)(xs[j], fl);
+            T yy = ys[j];
+            I += (double)(p * yy);
+            P += sq ? (double)(p * p) : (double)p;
+            Y += sq ? (double)(yy * yy) : (double)yy;
+        }
+        part[3 * b] = I; part[3 * b + 1] = P; part[3 * b + 2] = Y;
+    }
+    double total = 0;
+    for (int64_t s = 0; s < N; s++) {
+        double I = 0, P = 0, Y = 0;
+        for (int64_t b = s * bps; b < (s + 1) * bps; b++) {
+            I += part[3 * b]; P += part[3 * b + 1]; Y += part[3 * b + 2];
+        }
+        const double den = P + Y + a->eps;
+        const double l = 1.0 - 2.0 * I / den;
+        lossv[s] = (T)l;
+        total += l;
+        smp[2 * s] = I; smp[2 * s + 1] = den;
+    }
+    a->loss_value = total;
+    if (g) {
+#pragma omp parallel for schedule(static) num_threads(nt)
+        for (int64_t b = 0; b < nb; b++) {
+            const int64_t s = b / bps, j0 = (b % bps) * LE_BLOCK;
+            const int64_t m = L - j0 < LE_BLOCK ? L - j0 : LE_BLOCK;
+            const T *xs = x + s * L + j0, *ys = y + s * L + j0;
+            T *gs = g + s * L + j0;
+            const double I = smp[2 * s], den = smp[2 * s + 1];
+            const double gsc = (go ? (double)go[s] : a->go_scalar) * a->norm;
+            /* d l / d p_j = -2 (y_j den - I dP_j) / den^2 */
+            const T cy = (T)(-2.0 * gsc / den);
+            const T cp = (T)(2.0 * gsc * I / (den * den));
+#pragma omp simd
+            for (int64_t j = 0; j < m; j++) {
+                T p = TFN(dice_p)(xs[j], fl);
+                T dP = sq ? (T)2 * p : (T)1;
+                T d = cy * ys[j] + cp * dP;
+                gs[j] = fl ? d * (p * ((T)1 - p)) : d;
+            }
+        }
+    }
+    free(part); free(smp);
+    return LE_OK;
+}
+
+/* ---------------------------------------------------------------- OHEM */
+/* Per-element BCE (torch clamps) or BCE-with-logits, and its derivative. */
+static inline T TFN(e_ohem)(T x, T y, int fl, T *d) {
+    if (fl) return TFN(e_bcel)(x, y, (T)1, (T)1, d);
+    return TFN(e_bce)(x, y, (T)1, d);
+}
+
+/* Top-16-bit histogram of keys[0..m) (zeros skipped) into h. */
+static inline void TFN(hist_top)(const LE_KEYT *keys, int64_t m, int64_t *h) {
+    for (int64_t j = 0; j < m; j++) {
+        const LE_KEYT kk = keys[j];
+        if (kk) h[kk >> (LE_KEYBITS - 16)]++;
+    }
+}
+
+int TFN(le_ohem)(le_ohem_args *a) {
+    const int64_t n = a->n;
+    const T *x = (const T *)a->x, *y = (const T *)a->y, *go = (const T *)a->go;
+    const uint8_t *mask = a->mask;
+    T *lossv = (T *)a->loss, *g = (T *)a->grad;
+    LE_KEYT *keys = (LE_KEYT *)a->keys;
+    const int red = a->reduction, fl = a->from_logits;
+    const int64_t nblocks = n > 0 ? (n + LE_BLOCK - 1) / LE_BLOCK : 0;
+    const int nt = le_threads_for(n, a->n_threads);
+    int64_t *cnt = (int64_t *)malloc((size_t)(nblocks > 0 ? 2 * nblocks : 1) * sizeof(int64_t));
+    double *part = (double *)malloc((size_t)(nblocks > 0 ? nblocks : 1) * sizeof(double));
+    int64_t *hist = (int64_t *)calloc((size_t)(nt + 1) * LE_DIG, sizeof(int64_t));
+    if (!cnt || !part || !hist) { free(cnt); free(part); free(hist); return LE_ERR_NOMEM; }
+    int bad = 0;
+
+    /* pass 1: categories, keys of the negatives' losses, counts, top histogram */
+#pragma omp parallel num_threads(nt) reduction(|:bad)
+    {
+        int tid = 0;
+#if LE_HAVE_OPENMP
+        tid = omp_get_thread_num();
+#endif
+        int64_t *lh = hist + (int64_t)(tid + 1) * LE_DIG;
+#pragma omp for schedule(static)
+        for (int64_t b = 0; b < nblocks; b++) {
+            const int64_t i0 = b * LE_BLOCK;
+            const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
+            const T *xb = x + i0, *yb = y + i0;
+            LE_KEYT *kb = keys + i0;
+            int64_t np = 0, nn = 0;
+            int bd = 0;
+            if (mask) {
+                const uint8_t *mb = mask + i0;
+#pragma omp simd reduction(+:np,nn) reduction(|:bd)
+                for (int64_t j = 0; j < m; j++) {
+                    T d; T l = TFN(e_ohem)(xb[j], yb[j], fl, &d); (void)d;
+                    const int c = mb[j] != 0, pos = c & (yb[j] >= (T)0.5), neg = c & !pos;
+                    np += pos; nn += neg;
+                    kb[j] = neg ? LE_KEYF(l) : 0;
+                    bd |= fl ? 0 : (TFN(bad01)(xb[j]) | (TFN(bad01)(yb[j]) << 1));
+                }
+            } else {
+#pragma omp simd reduction(+:np,nn) reduction(|:bd)
+                for (int64_t j = 0; j < m; j++) {
+                    T d; T l = TFN(e_ohem)(xb[j], yb[j], fl, &d); (void)d;
+                    const int pos = yb[j] >= (T)0.5;
+                    np += pos; nn += !pos;
+                    kb[j] = pos ? 0 : LE_KEYF(l);
+                    bd |= fl ? 0 : (TFN(bad01)(xb[j]) | (TFN(bad01)(yb[j]) << 1));
+                }
+            }
+            TFN(hist_top)(kb, m, lh);
+            cnt[2 * b] = np; cnt[2 * b + 1] = nn;
+            bad |= bd;
+        }
+    }
+    if (bad) {
+        free(cnt); free(part); free(hist);
+        for (int64_t i = 0; i < n; i++) {
+            int b = TFN(bad01)(x[i]) | (TFN(bad01)(y[i]) << 1);
+            if (b) { a->bad_index = i; a->bad_what = (b & 1) ? 1 : 2; break; }
+        }
+        return LE_ERR_VALUE_RANGE;
+    }
+    int64_t npos = 0, nneg = 0;
+    for (int64_t b = 0; b < nblocks; b++) { npos += cnt[2 * b]; nneg += cnt[2 * b + 1]; }
+    free(cnt);
+    double kf = floor(a->ratio * (double)npos);
+    int64_t k = kf > (double)INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)kf;
+    if (k < a->min_negatives) k = a->min_negatives;
+    if (k > nneg) k = nneg;
+    a->n_pos = npos; a->n_neg = nneg; a->k = k;
+
+    /* threshold key t and tie cut */
+    LE_KEYT t;
+    int64_t cut;
+    if (k == nneg) {
+        t = 1; cut = INT64_MAX;          /* every negative (keys are >= 1) */
+        if (k == 0) { t = (LE_KEYT)~(LE_KEYT)0; cut = -1; }
+    } else {
+        int64_t *top = hist;             /* merge the per-thread histograms */
+        for (int tt = 1; tt <= nt; tt++) {
+            const int64_t *lh = hist + (int64_t)tt * LE_DIG;
+            for (int d = 0; d < LE_DIG; d++) top[d] += lh[d];
+        }
+        int st = LE_SELECT(keys, n, k, top, a->n_threads, &t, &cut);
+        if (st != LE_OK) { free(part); free(hist); return st; }
+    }
+    free(hist);
+
+    const double denom = (double)npos + (double)k + a->eps;
+    a->denom = denom;
+    const double norm = red == LE_RED_MEAN ? 1.0 / denom : 1.0;
+    const T gsc = (T)(a->go_scalar * norm);
+
+    /* pass 2: selected losses, gradient with the selection fixed */
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int64_t b = 0; b < nblocks; b++) {
+        const int64_t i0 = b * LE_BLOCK;
+        const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
+        const T *xb = x + i0, *yb = y + i0;
+        const LE_KEYT *kb = keys + i0;
+        const uint8_t *mb = mask ? mask + i0 : NULL;
+        T *gb = g ? g + i0 : NULL;
+        T *lb = red == LE_RED_NONE ? lossv + i0 : NULL;
+        const T *gob = go ? go + i0 : NULL;
+        double s = 0;
+#pragma omp simd reduction(+:s)
+        for (int64_t j = 0; j < m; j++) {
+            T d; T l = TFN(e_ohem)(xb[j], yb[j], fl, &d);
+            const int c = mb ? mb[j] != 0 : 1;
+            const int pos = c & (yb[j] >= (T)0.5);
+            const LE_KEYT kk = kb[j];
+            const int sel = pos | (kk > t) | ((kk == t) & (i0 + j <= cut));
+            T ls = sel ? l : (T)0;
+            s += (double)ls;
+            if (lb) lb[j] = ls;
+            if (gb) gb[j] = sel ? d * (gob ? gob[j] : gsc) : (T)0;
+        }
+        part[b] = s;
+    }
+    if (red != LE_RED_NONE) a->loss_value = le_sum_partials(part, nblocks) * norm;
+    free(part);
+    return LE_OK;
+}
+
+/* ---------------------------------------------------------------- top-k */
+int TFN(le_topk)(le_topk_args *a) {
+    const int64_t n = a->n;
+    const T *v = (const T *)a->v;
+    const uint8_t *mask = a->mask;
+    LE_KEYT *keys = (LE_KEYT *)a->keys;
+    const int nt = le_threads_for(n, a->n_threads);
+    int64_t *hist = (int64_t *)calloc((size_t)(nt + 1) * LE_DIG, sizeof(int64_t));
+    if (!hist) return LE_ERR_NOMEM;
+    const int64_t nblocks = n > 0 ? (n + LE_BLOCK - 1) / LE_BLOCK : 0;
+#pragma omp parallel num_threads(nt)
+    {
+        int tid = 0;
+#if LE_HAVE_OPENMP
+        tid = omp_get_thread_num();
+#endif
+        int64_t *lh = hist + (int64_t)(tid + 1) * LE_DIG;
+#pragma omp for schedule(static)
+        for (int64_t b = 0; b < nblocks; b++) {
+            const int64_t i0 = b * LE_BLOCK;
+            const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
+            LE_KEYT *kb = keys + i0;
+            const T *vb = v + i0;
+            if (mask) {
+                const uint8_t *mb = mask + i0;
+#pragma omp simd
+                for (int64_t j = 0; j < m; j++) kb[j] = mb[j] ? LE_KEYF(vb[j]) : 0;
+            } else {
+#pragma omp simd
+                for (int64_t j = 0; j < m; j++) kb[j] = LE_KEYF(vb[j]);
+            }
+            TFN(hist_top)(kb, m, lh);
+        }
+    }
+    for (int tt = 1; tt <= nt; tt++) {
+        const int64_t *lh = hist + (int64_t)tt * LE_DIG;
+        for (int d = 0; d < LE_DIG; d++) hist[d] += lh[d];
+    }
+    LE_KEYT t;
+    int64_t cut;
+    int st = LE_SELECT(keys, n, a->k, hist, a->n_threads, &t, &cut);
+    free(hist);
+    if (st != LE_OK) return st;
+    uint8_t *out = a->out;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int64_t b = 0; b < nblocks; b++) {
+        const int64_t i0 = b * LE_BLOCK;
+        const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
+        const LE_KEYT *kb = keys + i0;
+#pragma omp simd
+        for (int64_t j = 0; j < m; j++) {
+            const LE_KEYT kk = kb[j];
+            out[i0 + j] = (uint8_t)((kk > t) | ((kk == t) & (i0 + j <= cut)));
+        }
+    }
+    return LE_OK;
+}
+
+#undef T
+#undef TFN
+#endif
