@@ -12,6 +12,12 @@
  * as an OR-reduction; on failure a serial scan locates the first offender.
  */
 #ifndef LE_T
+/* GCC 12 does not if-convert the special-value selects of le_logf/le_log1pf
+ * (so their loops stay scalar) unless FP-exception flags may be ignored; we
+ * never read those flags, and NaN/inf values are unchanged by this option. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include "le_common.h"
 #include "le_math.h"
 #include "bce.h"
@@ -19,6 +25,18 @@
 #include <stdlib.h>
 
 #define LE_CHUNK 1024
+/* Hot loops live in functions that inline everything they call (the math
+ * helpers included) whatever the unit-size heuristics say, so they vectorise. */
+#if defined(__GNUC__)
+#define LE_FLAT __attribute__((flatten, noinline))
+#else
+#define LE_FLAT
+#endif
+#if defined(__GNUC__)
+#define LE_AI __attribute__((always_inline))
+#else
+#define LE_AI
+#endif
 #define LE_DIG 65536
 
 #define LE_T float
@@ -75,15 +93,15 @@ typedef struct {
 
 /* torch's BCE on probabilities: logs clamped at -100, gradient denominator
  * clamped at 1e-12 (torch's backward). */
-static inline T TFN(e_bce)(T x, T y, T w, T *d) {
+static inline LE_AI void TFN(e_bce)(T x, T y, T w, T *rl, T *rd) {
     T lx = LE_LOGT(x);
     lx = lx < (T)-100 ? (T)-100 : lx;
     T l1 = LE_LOG1PT(-x);
     l1 = l1 < (T)-100 ? (T)-100 : l1;
     T den = x * ((T)1 - x);
     den = den < (T)1e-12 ? (T)1e-12 : den;
-    *d = w * ((x - y) / den);
-    return w * ((y - (T)1) * l1 - y * lx);
+    *rl = w * ((y - (T)1) * l1 - y * lx);
+    *rd = w * ((x - y) / den);
 }
 
 /* Stable pieces of the logistic function: e = exp(-|x|), sigma(x), sigma(-x),
@@ -98,24 +116,24 @@ static inline T TFN(e_bce)(T x, T y, T w, T *d) {
     T spp = (x > 0 ? x : (T)0) + lp_;
 
 /* torch's BCE-with-logits with weight w and pos_weight b. */
-static inline T TFN(e_bcel)(T x, T y, T w, T b, T *d) {
+static inline LE_AI void TFN(e_bcel)(T x, T y, T w, T b, T *rl, T *rd) {
     LE_LOGISTIC(x, e, p, q, spn, spp)
     (void)q; (void)spp;
     T lw = (T)1 + (b - (T)1) * y;
     T by = b * y;
-    *d = w * ((by + (T)1 - y) * p - by);
-    return w * (((T)1 - y) * x + lw * spn);
+    *rl = w * (((T)1 - y) * x + lw * spn);
+    *rd = w * ((by + (T)1 - y) * p - by);
 }
 
-static inline T TFN(e_softmargin)(T x, T y, T *d) {
+static inline LE_AI void TFN(e_softmargin)(T x, T y, T *rl, T *rd) {
     T z = -y * x;
     LE_LOGISTIC(z, e, p, q, spn, spp)
     (void)q; (void)spn;
-    *d = -y * p;
-    return spp;
+    *rl = spp;
+    *rd = -y * p;
 }
 
-static inline T TFN(e_focal)(T x, T y, const TFN(bin_par) *k, T *d) {
+static inline LE_AI void TFN(e_focal)(T x, T y, const TFN(bin_par) *k, T *rl, T *rd) {
     LE_LOGISTIC(x, e, p, q, spn, spp)
     (void)spp;
     T ce = ((T)1 - y) * x + spn;
@@ -127,11 +145,11 @@ static inline T TFN(e_focal)(T x, T y, const TFN(bin_par) *k, T *d) {
     T at = k->use_alpha ? k->alpha * y + ((T)1 - k->alpha) * ((T)1 - y) : (T)1;
     T t2 = ce * k->gamma * mg1 * ((T)1 - (T)2 * y) * (p * q);
     t2 = gm == 0 ? (T)0 : t2;
-    *d = at * ((p - y) * mg + t2);
-    return at * (ce * mg);
+    *rl = at * (ce * mg);
+    *rd = at * ((p - y) * mg + t2);
 }
 
-static inline T TFN(e_bal_prob)(T x, T y, T b, T *d) {
+static inline LE_AI void TFN(e_bal_prob)(T x, T y, T b, T *rl, T *rd) {
     T lx = LE_LOGT(x);
     lx = lx < (T)-100 ? (T)-100 : lx;
     T l1 = LE_LOG1PT(-x);
@@ -139,18 +157,18 @@ static inline T TFN(e_bal_prob)(T x, T y, T b, T *d) {
     T den = x * ((T)1 - x);
     den = den < (T)1e-12 ? (T)1e-12 : den;
     T by = b * y, nb = ((T)1 - b) * ((T)1 - y);
-    *d = (nb * x - by * ((T)1 - x)) / den;
-    return -(by * lx + nb * l1);
+    *rl = -(by * lx + nb * l1);
+    *rd = (nb * x - by * ((T)1 - x)) / den;
 }
 
-static inline T TFN(e_bal_logit)(T x, T y, T b, T *d) {
+static inline LE_AI void TFN(e_bal_logit)(T x, T y, T b, T *rl, T *rd) {
     LE_LOGISTIC(x, e, p, q, spn, spp)
     T by = b * y, nb = ((T)1 - b) * ((T)1 - y);
-    *d = nb * p - by * q;
-    return by * spn + nb * spp;
+    *rl = by * spn + nb * spp;
+    *rd = nb * p - by * q;
 }
 
-static inline int TFN(bad01)(T v) { return (v != v) ? 0 : !(v >= (T)0 && v <= (T)1); }
+static inline LE_AI int TFN(bad01)(T v) { return (v != v) ? 0 : !(v >= (T)0 && v <= (T)1); }
 
 /* Expand a broadcast operand for elements [i0, i0 + n) into buf. */
 static void TFN(fill)(const le_bcast *o, int64_t i0, int64_t n, T *buf) {
@@ -172,55 +190,62 @@ static void TFN(fill)(const le_bcast *o, int64_t i0, int64_t n, T *buf) {
     }
 }
 
+/* Sum in double with a fixed lane structure (the same for every caller). */
+static double TFN(sum_chunk)(const T *v, int64_t n) {
+    double s = 0;
+#pragma omp simd reduction(+:s)
+    for (int64_t j = 0; j < n; j++) s += (double)v[j];
+    return s;
+}
+
 static inline int TFN(is_pattern)(const le_bcast *o) { return o->p && !(o->C == 1); }
 
 /* One chunk: returns the sum of losses; writes per-element losses (lo),
  * gradient (g) with upstream go[j] or gsc; ORs value-check failures into *bad. */
-static double TFN(bin_chunk)(const le_bin_args *a, const TFN(bin_par) *k, const T *x, const T *y,
+static LE_FLAT double TFN(bin_chunk)(const le_bin_args *a, const TFN(bin_par) *k, const T *x, const T *y,
                              const T *wb, const T *bb, int64_t n, T *lo, T *g, const T *go,
                              T gsc, int *bad) {
-    double s = 0;
-    int bd = 0;
+    int64_t bd = 0;
     const int mode = a->mode;
-#define LE_LOOP(EXPR, CHECK)                                                            \
-    if (g) {                                                                            \
-        _Pragma("omp simd reduction(+:s) reduction(|:bd)")                              \
-        for (int64_t j = 0; j < n; j++) {                                               \
-            T d; T l = EXPR; s += (double)l; CHECK;                                     \
-            if (lo) lo[j] = l;                                                          \
-            g[j] = d * (go ? go[j] : gsc);                                              \
-        }                                                                               \
-    } else {                                                                            \
-        _Pragma("omp simd reduction(+:s) reduction(|:bd)")                              \
-        for (int64_t j = 0; j < n; j++) {                                               \
-            T d; T l = EXPR; s += (double)l; CHECK; (void)d;                            \
-            if (lo) lo[j] = l;                                                          \
-        }                                                                               \
+    /* one specialised loop per output combination, so each is branch-free;
+     * losses always go through lw and are summed by one shared loop, so the
+     * sum is bitwise the same whichever variant ran */
+    T lbuf[LE_CHUNK];
+    T *lw = lo ? lo : lbuf;
+#define LE_LOOP1(EXPR, CHECK, STORE)                                                    \
+    _Pragma("omp simd reduction(|:bd)")                                                 \
+    for (int64_t j = 0; j < n; j++) {                                                   \
+        T rl, rd; EXPR; lw[j] = rl; CHECK; STORE;                                       \
     }
+#define LE_LOOP(EXPR, CHECK)                                                            \
+    if (!g) { LE_LOOP1(EXPR, CHECK, (void)rd) }                                         \
+    else if (go) { LE_LOOP1(EXPR, CHECK, g[j] = rd * go[j]) }                           \
+    else { LE_LOOP1(EXPR, CHECK, g[j] = rd * gsc) }
 #define LE_CHK01 bd |= TFN(bad01)(x[j]) | (TFN(bad01)(y[j]) << 1)
     switch (mode) {
     case LE_BIN_BCE:
-        LE_LOOP(TFN(e_bce)(x[j], y[j], wb[j], &d), LE_CHK01)
+        LE_LOOP(TFN(e_bce)(x[j], y[j], wb[j], &rl, &rd), LE_CHK01)
         break;
     case LE_BIN_BCEL:
-        LE_LOOP(TFN(e_bcel)(x[j], y[j], wb[j], bb[j], &d), (void)0)
+        LE_LOOP(TFN(e_bcel)(x[j], y[j], wb[j], bb[j], &rl, &rd), (void)0)
         break;
     case LE_BIN_SOFTMARGIN:
-        LE_LOOP(TFN(e_softmargin)(x[j], y[j], &d), (void)0)
+        LE_LOOP(TFN(e_softmargin)(x[j], y[j], &rl, &rd), (void)0)
         break;
     case LE_BIN_FOCAL:
-        LE_LOOP(TFN(e_focal)(x[j], y[j], k, &d), (void)0)
+        LE_LOOP(TFN(e_focal)(x[j], y[j], k, &rl, &rd), (void)0)
         break;
     default:
         if (a->from_logits) {
-            LE_LOOP(TFN(e_bal_logit)(x[j], y[j], bb[j], &d), (void)0)
+            LE_LOOP(TFN(e_bal_logit)(x[j], y[j], bb[j], &rl, &rd), (void)0)
         } else {
-            LE_LOOP(TFN(e_bal_prob)(x[j], y[j], bb[j], &d), LE_CHK01)
+            LE_LOOP(TFN(e_bal_prob)(x[j], y[j], bb[j], &rl, &rd), LE_CHK01)
         }
     }
 #undef LE_LOOP
-    *bad |= bd;
-    return s;
+#undef LE_LOOP1
+    *bad |= (int)bd;
+    return TFN(sum_chunk)(lw, n);
 }
 
 int TFN(le_bin)(le_bin_args *a) {
@@ -365,10 +390,9 @@ int TFN(le_dice)(le_dice_args *a) {
 
 /* ---------------------------------------------------------------- OHEM */
 /* Per-element BCE (torch clamps) or BCE-with-logits, and its derivative. */
-static inline T TFN(e_ohem)(T x, T y, int fl, T *d) {
-    if (fl) return TFN(e_bcel)(x, y, (T)1, (T)1, d);
-    return TFN(e_bce)(x, y, (T)1, d);
-}
+#define LE_OHEM_PROB(j) TFN(e_bce)(xb[j], yb[j], (T)1, &rl, &rd)
+#define LE_OHEM_LOGIT(j) TFN(e_bcel)(xb[j], yb[j], (T)1, (T)1, &rl, &rd)
+#define LE_CHK01J(j) bd |= TFN(bad01)(xb[j]) | (TFN(bad01)(yb[j]) << 1)
 
 /* Top-16-bit histogram of keys[0..m) (zeros skipped) into h. */
 static inline void TFN(hist_top)(const LE_KEYT *keys, int64_t m, int64_t *h) {
@@ -376,6 +400,66 @@ static inline void TFN(hist_top)(const LE_KEYT *keys, int64_t m, int64_t *h) {
         const LE_KEYT kk = keys[j];
         if (kk) h[kk >> (LE_KEYBITS - 16)]++;
     }
+}
+
+/* OHEM pass 1 over one block: keys of the negatives' losses, counts, checks. */
+static LE_FLAT void TFN(ohem_p1)(const T *xb, const T *yb, const uint8_t *mb, LE_KEYT *kb,
+                                 int64_t m, int fl, int64_t *np_, int64_t *nn_, int64_t *bd_) {
+            int64_t np = 0, nn = 0;
+            int64_t bd = 0;
+#define LE_P1(EXPR, CAND, CHECK)                                                        \
+            _Pragma("omp simd reduction(+:np,nn) reduction(|:bd)")                      \
+            for (int64_t j = 0; j < m; j++) {                                           \
+                T rl, rd; EXPR(j);                                              \
+                const int c = CAND, pos = c & (yb[j] >= (T)0.5), neg = c & !pos;        \
+                np += pos; nn += neg;                                                   \
+                kb[j] = neg ? LE_KEYF(rl) : 0;                                         \
+                CHECK;                                                                  \
+            }
+            if (fl) {
+                if (mb) { LE_P1(LE_OHEM_LOGIT, mb[j] != 0, (void)0) }
+                else { LE_P1(LE_OHEM_LOGIT, 1, (void)0) }
+            } else {
+                if (mb) { LE_P1(LE_OHEM_PROB, mb[j] != 0, LE_CHK01J(j)) }
+                else { LE_P1(LE_OHEM_PROB, 1, LE_CHK01J(j)) }
+            }
+#undef LE_P1
+            *np_ = np; *nn_ = nn; *bd_ = bd;
+}
+
+/* OHEM pass 2 over one block: selection, selected losses, gradient. */
+static LE_FLAT double TFN(ohem_p2)(const T *xb, const T *yb, const uint8_t *mb, const LE_KEYT *kb,
+                                   int64_t m, int64_t i0, int fl, LE_KEYT t, int64_t cut, T *gb,
+                                   T *lb, const T *gob, T gsc) {
+        T lbuf[LE_BLOCK];
+        T *lw = lb ? lb : lbuf;
+#define LE_P2L(EXPR, CAND, STORE)                                                       \
+        _Pragma("omp simd")                                                             \
+        for (int64_t j = 0; j < m; j++) {                                               \
+            T rl, rd; EXPR(j);                                                          \
+            const int c = CAND;                                                         \
+            const int pos = c & (yb[j] >= (T)0.5);                                      \
+            const LE_KEYT kk = kb[j];                                                   \
+            const int sel = pos | (kk > t) | ((kk == t) & (i0 + j <= cut));             \
+            lw[j] = sel ? rl : (T)0;                                                    \
+            STORE;                                                                      \
+        }
+#define LE_GD (sel ? rd * gsc : (T)0)
+#define LE_GA (sel ? rd * gob[j] : (T)0)
+#define LE_P2(EXPR, CAND)                                                               \
+        if (!gb) { LE_P2L(EXPR, CAND, (void)rd) }                                       \
+        else if (gob) { LE_P2L(EXPR, CAND, gb[j] = LE_GA) }                             \
+        else { LE_P2L(EXPR, CAND, gb[j] = LE_GD) }
+        if (fl) {
+            if (mb) { LE_P2(LE_OHEM_LOGIT, mb[j] != 0) } else { LE_P2(LE_OHEM_LOGIT, 1) }
+        } else {
+            if (mb) { LE_P2(LE_OHEM_PROB, mb[j] != 0) } else { LE_P2(LE_OHEM_PROB, 1) }
+        }
+#undef LE_P2
+#undef LE_P2L
+#undef LE_GD
+#undef LE_GA
+        return TFN(sum_chunk)(lw, m);
 }
 
 int TFN(le_ohem)(le_ohem_args *a) {
@@ -407,28 +491,9 @@ int TFN(le_ohem)(le_ohem_args *a) {
             const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
             const T *xb = x + i0, *yb = y + i0;
             LE_KEYT *kb = keys + i0;
-            int64_t np = 0, nn = 0;
-            int bd = 0;
-            if (mask) {
-                const uint8_t *mb = mask + i0;
-#pragma omp simd reduction(+:np,nn) reduction(|:bd)
-                for (int64_t j = 0; j < m; j++) {
-                    T d; T l = TFN(e_ohem)(xb[j], yb[j], fl, &d); (void)d;
-                    const int c = mb[j] != 0, pos = c & (yb[j] >= (T)0.5), neg = c & !pos;
-                    np += pos; nn += neg;
-                    kb[j] = neg ? LE_KEYF(l) : 0;
-                    bd |= fl ? 0 : (TFN(bad01)(xb[j]) | (TFN(bad01)(yb[j]) << 1));
-                }
-            } else {
-#pragma omp simd reduction(+:np,nn) reduction(|:bd)
-                for (int64_t j = 0; j < m; j++) {
-                    T d; T l = TFN(e_ohem)(xb[j], yb[j], fl, &d); (void)d;
-                    const int pos = yb[j] >= (T)0.5;
-                    np += pos; nn += !pos;
-                    kb[j] = pos ? 0 : LE_KEYF(l);
-                    bd |= fl ? 0 : (TFN(bad01)(xb[j]) | (TFN(bad01)(yb[j]) << 1));
-                }
-            }
+            const uint8_t *mb = mask ? mask + i0 : NULL;
+            int64_t np = 0, nn = 0, bd = 0;
+            TFN(ohem_p1)(xb, yb, mb, kb, m, fl, &np, &nn, &bd);
             TFN(hist_top)(kb, m, lh);
             cnt[2 * b] = np; cnt[2 * b + 1] = nn;
             bad |= bd;
@@ -484,19 +549,7 @@ int TFN(le_ohem)(le_ohem_args *a) {
         T *gb = g ? g + i0 : NULL;
         T *lb = red == LE_RED_NONE ? lossv + i0 : NULL;
         const T *gob = go ? go + i0 : NULL;
-        double s = 0;
-#pragma omp simd reduction(+:s)
-        for (int64_t j = 0; j < m; j++) {
-            T d; T l = TFN(e_ohem)(xb[j], yb[j], fl, &d);
-            const int c = mb ? mb[j] != 0 : 1;
-            const int pos = c & (yb[j] >= (T)0.5);
-            const LE_KEYT kk = kb[j];
-            const int sel = pos | (kk > t) | ((kk == t) & (i0 + j <= cut));
-            T ls = sel ? l : (T)0;
-            s += (double)ls;
-            if (lb) lb[j] = ls;
-            if (gb) gb[j] = sel ? d * (gob ? gob[j] : gsc) : (T)0;
-        }
+        const double s = TFN(ohem_p2)(xb, yb, mb, kb, m, i0, fl, t, cut, gb, lb, gob, gsc);
         part[b] = s;
     }
     if (red != LE_RED_NONE) a->loss_value = le_sum_partials(part, nblocks) * norm;
@@ -562,6 +615,9 @@ int TFN(le_topk)(le_topk_args *a) {
     return LE_OK;
 }
 
+#undef LE_OHEM_PROB
+#undef LE_OHEM_LOGIT
+#undef LE_CHK01J
 #undef T
 #undef TFN
 #endif

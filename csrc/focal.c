@@ -9,6 +9,12 @@
  * Block partials (LE_FROWS rows or one tile) in double, added in block order.
  */
 #ifndef LE_T
+/* GCC 12 does not if-convert the special-value selects of le_logf/le_log1pf
+ * (so their loops stay scalar) unless FP-exception flags may be ignored; we
+ * never read those flags, and NaN/inf values are unchanged by this option. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include "le_common.h"
 #include "le_math.h"
 #include "focal.h"
