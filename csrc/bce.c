@@ -99,7 +99,7 @@ static inline LE_AI void TFN(e_bce)(T x, T y, T w, T *rl, T *rd) {
     T l1 = LE_LOG1PT(-x);
     l1 = l1 < (T)-100 ? (T)-100 : l1;
     T den = x * ((T)1 - x);
-    den = den < (T)1e-12 ? (T)1e-12 : den;
+    den = den < (T)1e-12f ? (T)1e-12f : den;   /* torch: a float 1e-12 */
     *rl = w * ((y - (T)1) * l1 - y * lx);
     *rd = w * ((x - y) / den);
 }
@@ -155,7 +155,7 @@ static inline LE_AI void TFN(e_bal_prob)(T x, T y, T b, T *rl, T *rd) {
     T l1 = LE_LOG1PT(-x);
     l1 = l1 < (T)-100 ? (T)-100 : l1;
     T den = x * ((T)1 - x);
-    den = den < (T)1e-12 ? (T)1e-12 : den;
+    den = den < (T)1e-12f ? (T)1e-12f : den;   /* torch: a float 1e-12 */
     T by = b * y, nb = ((T)1 - b) * ((T)1 - y);
     *rl = -(by * lx + nb * l1);
     *rd = (nb * x - by * ((T)1 - x)) / den;
@@ -403,63 +403,200 @@ static inline void TFN(hist_top)(const LE_KEYT *keys, int64_t m, int64_t *h) {
 }
 
 /* OHEM pass 1 over one block: keys of the negatives' losses, counts, checks. */
-static LE_FLAT void TFN(ohem_p1)(const T *xb, const T *yb, const uint8_t *mb, LE_KEYT *kb,
-                                 int64_t m, int fl, int64_t *np_, int64_t *nn_, int64_t *bd_) {
-            int64_t np = 0, nn = 0;
-            int64_t bd = 0;
+static LE_FLAT double TFN(ohem_p1)(const T *xb, const T *yb, const uint8_t *mb, LE_KEYT *kb,
+                                   int64_t m, int fl, int64_t *np_, int64_t *nn_, int64_t *bd_) {
+    int64_t np = 0, nn = 0, bd = 0;
+    T lbuf[LE_BLOCK];      /* positives' losses, summed by the shared loop */
 #define LE_P1(EXPR, CAND, CHECK)                                                        \
-            _Pragma("omp simd reduction(+:np,nn) reduction(|:bd)")                      \
-            for (int64_t j = 0; j < m; j++) {                                           \
-                T rl, rd; EXPR(j);                                              \
-                const int c = CAND, pos = c & (yb[j] >= (T)0.5), neg = c & !pos;        \
-                np += pos; nn += neg;                                                   \
-                kb[j] = neg ? LE_KEYF(rl) : 0;                                         \
-                CHECK;                                                                  \
-            }
-            if (fl) {
-                if (mb) { LE_P1(LE_OHEM_LOGIT, mb[j] != 0, (void)0) }
-                else { LE_P1(LE_OHEM_LOGIT, 1, (void)0) }
-            } else {
-                if (mb) { LE_P1(LE_OHEM_PROB, mb[j] != 0, LE_CHK01J(j)) }
-                else { LE_P1(LE_OHEM_PROB, 1, LE_CHK01J(j)) }
-            }
+    _Pragma("omp simd reduction(+:np,nn) reduction(|:bd)")                              \
+    for (int64_t j = 0; j < m; j++) {                                                   \
+        T rl, rd; EXPR(j); (void)rd;                                                    \
+        const int c = CAND, pos = c & (yb[j] >= (T)0.5), neg = c & !pos;                \
+        np += pos; nn += neg;                                                           \
+        kb[j] = neg ? LE_KEYF(rl) : 0;                                                  \
+        lbuf[j] = pos ? rl : (T)0;                                                      \
+        CHECK;                                                                          \
+    }
+    if (fl) {
+        if (mb) { LE_P1(LE_OHEM_LOGIT, mb[j] != 0, (void)0) }
+        else { LE_P1(LE_OHEM_LOGIT, 1, (void)0) }
+    } else {
+        if (mb) { LE_P1(LE_OHEM_PROB, mb[j] != 0, LE_CHK01J(j)) }
+        else { LE_P1(LE_OHEM_PROB, 1, LE_CHK01J(j)) }
+    }
 #undef LE_P1
-            *np_ = np; *nn_ = nn; *bd_ = bd;
+    *np_ = np; *nn_ = nn; *bd_ = bd;
+    return TFN(sum_chunk)(lbuf, m);
 }
 
-/* OHEM pass 2 over one block: selection, selected losses, gradient. */
+/* Inverse of LE_KEYF for candidate keys. */
+static inline LE_AI T TFN(key_value)(LE_KEYT k) {
+    const LE_KEYT top = (LE_KEYT)1 << (LE_KEYBITS - 1);
+    LE_KEYT b = (k & top) ? (k ^ top) : ~k;
+    T v;
+    memcpy(&v, &b, sizeof(T));
+    return v;
+}
+
+/* OHEM pass 2 over one block: selection, selected losses, gradient.
+ * Reduced losses: the negatives' losses come back from their keys (exactly
+ * the values that were ranked) and the positives' sum from pass 1, so the
+ * logs are not evaluated again; 'none' recomputes every loss. */
 static LE_FLAT double TFN(ohem_p2)(const T *xb, const T *yb, const uint8_t *mb, const LE_KEYT *kb,
                                    int64_t m, int64_t i0, int fl, LE_KEYT t, int64_t cut, T *gb,
                                    T *lb, const T *gob, T gsc) {
-        T lbuf[LE_BLOCK];
-        T *lw = lb ? lb : lbuf;
-#define LE_P2L(EXPR, CAND, STORE)                                                       \
-        _Pragma("omp simd")                                                             \
-        for (int64_t j = 0; j < m; j++) {                                               \
-            T rl, rd; EXPR(j);                                                          \
-            const int c = CAND;                                                         \
-            const int pos = c & (yb[j] >= (T)0.5);                                      \
-            const LE_KEYT kk = kb[j];                                                   \
-            const int sel = pos | (kk > t) | ((kk == t) & (i0 + j <= cut));             \
-            lw[j] = sel ? rl : (T)0;                                                    \
-            STORE;                                                                      \
-        }
+    T lbuf[LE_BLOCK];
+    T *lw = lb ? lb : lbuf;
+#define LE_P2L(EXPR, CAND, LOSS, STORE)                                                 \
+    _Pragma("omp simd")                                                                 \
+    for (int64_t j = 0; j < m; j++) {                                                   \
+        T rl, rd; EXPR(j);                                                              \
+        const int c = CAND;                                                             \
+        const int pos = c & (yb[j] >= (T)0.5);                                          \
+        const LE_KEYT kk = kb[j];                                                       \
+        const int sel = pos | (kk > t) | ((kk == t) & (i0 + j <= cut));                 \
+        lw[j] = sel ? (LOSS) : (T)0;                                                    \
+        STORE;                                                                          \
+    }
 #define LE_GD (sel ? rd * gsc : (T)0)
 #define LE_GA (sel ? rd * gob[j] : (T)0)
+#define LE_KL (pos ? (T)0 : TFN(key_value)(kk))
 #define LE_P2(EXPR, CAND)                                                               \
-        if (!gb) { LE_P2L(EXPR, CAND, (void)rd) }                                       \
-        else if (gob) { LE_P2L(EXPR, CAND, gb[j] = LE_GA) }                             \
-        else { LE_P2L(EXPR, CAND, gb[j] = LE_GD) }
-        if (fl) {
-            if (mb) { LE_P2(LE_OHEM_LOGIT, mb[j] != 0) } else { LE_P2(LE_OHEM_LOGIT, 1) }
-        } else {
-            if (mb) { LE_P2(LE_OHEM_PROB, mb[j] != 0) } else { LE_P2(LE_OHEM_PROB, 1) }
-        }
+    if (lb) {                                                                           \
+        if (!gb) { LE_P2L(EXPR, CAND, rl, (void)rd) }                                   \
+        else if (gob) { LE_P2L(EXPR, CAND, rl, gb[j] = LE_GA) }                         \
+        else { LE_P2L(EXPR, CAND, rl, gb[j] = LE_GD) }                                  \
+    } else {                                                                            \
+        if (!gb) { LE_P2L(EXPR, CAND, LE_KL, (void)rd; (void)rl) }                      \
+        else { LE_P2L(EXPR, CAND, LE_KL, (gb[j] = LE_GD, (void)rl)) }                   \
+    }
+    if (fl) {
+        if (mb) { LE_P2(LE_OHEM_LOGIT, mb[j] != 0) } else { LE_P2(LE_OHEM_LOGIT, 1) }
+    } else {
+        if (mb) { LE_P2(LE_OHEM_PROB, mb[j] != 0) } else { LE_P2(LE_OHEM_PROB, 1) }
+    }
 #undef LE_P2
 #undef LE_P2L
 #undef LE_GD
 #undef LE_GA
-        return TFN(sum_chunk)(lw, m);
+#undef LE_KL
+    return TFN(sum_chunk)(lw, m);
+}
+
+/* LSD radix sort (8-bit digits) of a small key array; tmp has n slots. */
+static void TFN(sort_keys)(LE_KEYT *v, LE_KEYT *tmp, int64_t n) {
+    for (int sh = 0; sh < LE_KEYBITS; sh += 8) {
+        int64_t c[257];
+        memset(c, 0, sizeof c);
+        for (int64_t i = 0; i < n; i++) c[((v[i] >> sh) & 0xff) + 1]++;
+        for (int d = 0; d < 256; d++) c[d + 1] += c[d];
+        for (int64_t i = 0; i < n; i++) tmp[c[(v[i] >> sh) & 0xff]++] = v[i];
+        LE_KEYT *sw = v; v = tmp; tmp = sw;
+    }
+    /* an even number of passes leaves the result in the original array */
+}
+
+/* Threshold key t and tie cut of the k largest non-zero keys (1 <= k < #nonzero).
+ *
+ * Expected O(n) with two light passes: a fixed, evenly strided sample of the
+ * keys brackets the k-th largest in [lo, hi] (sample quantiles +- 4 standard
+ * deviations); one pass counts the keys above hi and inside the band, a second
+ * copies the band (key, index) in index order; the exact k-th is then selected
+ * inside the band.  When the bracket misses (or the band is large, e.g. many
+ * ties) the full radix select runs instead: O(n) either way. */
+static int TFN(select_keys)(const LE_KEYT *keys, int64_t n, int64_t nnz, int64_t k,
+                            int n_threads, LE_KEYT *t_out, int64_t *cut_out) {
+    const int64_t nblocks = (n + LE_BLOCK - 1) / LE_BLOCK;
+    const int nt = le_threads_for(n, n_threads);
+    int64_t S = 0;
+    LE_KEYT lo = 0, hi = 0;
+    int ok = nnz >= 262144;
+    if (ok) {
+        const int64_t want = 65536;
+        const int64_t stride = n / (want * 2) > 1 ? n / (want * 2) : 1;
+        LE_KEYT *smp = (LE_KEYT *)malloc((size_t)(2 * (n / stride + 1)) * sizeof(LE_KEYT));
+        if (!smp) return LE_ERR_NOMEM;
+        for (int64_t i = 0; i < n; i += stride)
+            if (keys[i]) smp[S++] = keys[i];
+        if (S >= 1024) {
+            TFN(sort_keys)(smp, smp + (n / stride + 1), S);
+            const double q = (double)k / (double)nnz;           /* fraction taken */
+            const double pos = (1.0 - q) * (double)S;            /* ascending rank */
+            const double mg = 4.0 * sqrt((double)S * q * (1.0 - q)) + 8.0;
+            int64_t ilo = (int64_t)floor(pos - mg), ihi = (int64_t)ceil(pos + mg);
+            lo = ilo <= 0 ? 1 : smp[ilo];
+            hi = ihi >= S ? (LE_KEYT)~(LE_KEYT)0 : smp[ihi];
+        } else {
+            ok = 0;
+        }
+        free(smp);
+    }
+    int64_t *cnt = NULL, gt = 0, band = 0;
+    if (ok) {
+        cnt = (int64_t *)malloc((size_t)(2 * nblocks + 1) * sizeof(int64_t));
+        if (!cnt) return LE_ERR_NOMEM;
+#pragma omp parallel for schedule(static) num_threads(nt)
+        for (int64_t b = 0; b < nblocks; b++) {
+            const int64_t i0 = b * LE_BLOCK;
+            const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
+            const LE_KEYT *kb = keys + i0;
+            int64_t g = 0, w = 0;
+#pragma omp simd reduction(+:g,w)
+            for (int64_t j = 0; j < m; j++) {
+                const LE_KEYT kk = kb[j];
+                g += kk > hi;
+                w += (kk >= lo) & (kk <= hi);
+            }
+            cnt[2 * b] = g; cnt[2 * b + 1] = w;
+        }
+        for (int64_t b = 0; b < nblocks; b++) { gt += cnt[2 * b]; band += cnt[2 * b + 1]; }
+        ok = gt < k && k <= gt + band && band <= n / 8 + 1024;
+    }
+    if (!ok) {
+        free(cnt);
+        return LE_SELECT(keys, n, k, NULL, n_threads, t_out, cut_out);
+    }
+    LE_KEYT *bk = (LE_KEYT *)malloc((size_t)(band + 1) * sizeof(LE_KEYT));
+    int64_t *bi = (int64_t *)malloc((size_t)(band + 1) * sizeof(int64_t));
+    if (!bk || !bi) { free(cnt); free(bk); free(bi); return LE_ERR_NOMEM; }
+    /* offsets: exclusive prefix of the band counts, in block order */
+    int64_t off = 0;
+    for (int64_t b = 0; b < nblocks; b++) { const int64_t w = cnt[2 * b + 1]; cnt[2 * b + 1] = off; off += w; }
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int64_t b = 0; b < nblocks; b++) {
+        const int64_t i0 = b * LE_BLOCK;
+        const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
+        const LE_KEYT *kb = keys + i0;
+        int64_t o = cnt[2 * b + 1];
+        /* groups of 16 without a band key are skipped by one vector test;
+         * the others are compacted branch-free through a small local buffer */
+        for (int64_t j0 = 0; j0 < m; j0 += 16) {
+            const int64_t je = m - j0 < 16 ? m : j0 + 16;
+            int64_t any = 0;
+#pragma omp simd reduction(|:any)
+            for (int64_t j = j0; j < je; j++) any |= (kb[j] >= lo) & (kb[j] <= hi);
+            if (!any) continue;
+            LE_KEYT sk[16];
+            int64_t si[16], c = 0;
+            for (int64_t j = j0; j < je; j++) {
+                const LE_KEYT kk = kb[j];
+                sk[c] = kk; si[c] = i0 + j;
+                c += (kk >= lo) & (kk <= hi);
+            }
+            for (int64_t q = 0; q < c; q++) { bk[o + q] = sk[q]; bi[o + q] = si[q]; }
+            o += c;
+        }
+    }
+    free(cnt);
+    LE_KEYT t;
+    int64_t cb;
+    int st = LE_SELECT(bk, band, k - gt, NULL, 1, &t, &cb);
+    if (st == LE_OK) {
+        *t_out = t;
+        *cut_out = cb == INT64_MAX ? INT64_MAX : bi[cb];
+    }
+    free(bk); free(bi);
+    return st;
 }
 
 int TFN(le_ohem)(le_ohem_args *a) {
@@ -472,35 +609,23 @@ int TFN(le_ohem)(le_ohem_args *a) {
     const int64_t nblocks = n > 0 ? (n + LE_BLOCK - 1) / LE_BLOCK : 0;
     const int nt = le_threads_for(n, a->n_threads);
     int64_t *cnt = (int64_t *)malloc((size_t)(nblocks > 0 ? 2 * nblocks : 1) * sizeof(int64_t));
-    double *part = (double *)malloc((size_t)(nblocks > 0 ? nblocks : 1) * sizeof(double));
-    int64_t *hist = (int64_t *)calloc((size_t)(nt + 1) * LE_DIG, sizeof(int64_t));
-    if (!cnt || !part || !hist) { free(cnt); free(part); free(hist); return LE_ERR_NOMEM; }
+    double *part = (double *)malloc((size_t)(nblocks > 0 ? 2 * nblocks : 1) * sizeof(double));
+    if (!cnt || !part) { free(cnt); free(part); return LE_ERR_NOMEM; }
     int bad = 0;
 
-    /* pass 1: categories, keys of the negatives' losses, counts, top histogram */
-#pragma omp parallel num_threads(nt) reduction(|:bad)
-    {
-        int tid = 0;
-#if LE_HAVE_OPENMP
-        tid = omp_get_thread_num();
-#endif
-        int64_t *lh = hist + (int64_t)(tid + 1) * LE_DIG;
-#pragma omp for schedule(static)
-        for (int64_t b = 0; b < nblocks; b++) {
-            const int64_t i0 = b * LE_BLOCK;
-            const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
-            const T *xb = x + i0, *yb = y + i0;
-            LE_KEYT *kb = keys + i0;
-            const uint8_t *mb = mask ? mask + i0 : NULL;
-            int64_t np = 0, nn = 0, bd = 0;
-            TFN(ohem_p1)(xb, yb, mb, kb, m, fl, &np, &nn, &bd);
-            TFN(hist_top)(kb, m, lh);
-            cnt[2 * b] = np; cnt[2 * b + 1] = nn;
-            bad |= bd;
-        }
+    /* pass 1: categories, keys of the negatives' losses, counts, positives' sums */
+#pragma omp parallel for schedule(static) num_threads(nt) reduction(|:bad)
+    for (int64_t b = 0; b < nblocks; b++) {
+        const int64_t i0 = b * LE_BLOCK;
+        const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
+        int64_t np = 0, nn = 0, bd = 0;
+        part[2 * b] = TFN(ohem_p1)(x + i0, y + i0, mask ? mask + i0 : NULL, keys + i0, m, fl,
+                                   &np, &nn, &bd);
+        cnt[2 * b] = np; cnt[2 * b + 1] = nn;
+        bad |= (int)bd;
     }
     if (bad) {
-        free(cnt); free(part); free(hist);
+        free(cnt); free(part);
         for (int64_t i = 0; i < n; i++) {
             int b = TFN(bad01)(x[i]) | (TFN(bad01)(y[i]) << 1);
             if (b) { a->bad_index = i; a->bad_what = (b & 1) ? 1 : 2; break; }
@@ -511,7 +636,7 @@ int TFN(le_ohem)(le_ohem_args *a) {
     for (int64_t b = 0; b < nblocks; b++) { npos += cnt[2 * b]; nneg += cnt[2 * b + 1]; }
     free(cnt);
     double kf = floor(a->ratio * (double)npos);
-    int64_t k = kf > (double)INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)kf;
+    int64_t k = kf > (double)(INT64_MAX / 2) ? INT64_MAX / 2 : (int64_t)kf;
     if (k < a->min_negatives) k = a->min_negatives;
     if (k > nneg) k = nneg;
     a->n_pos = npos; a->n_neg = nneg; a->k = k;
@@ -519,19 +644,14 @@ int TFN(le_ohem)(le_ohem_args *a) {
     /* threshold key t and tie cut */
     LE_KEYT t;
     int64_t cut;
-    if (k == nneg) {
-        t = 1; cut = INT64_MAX;          /* every negative (keys are >= 1) */
-        if (k == 0) { t = (LE_KEYT)~(LE_KEYT)0; cut = -1; }
+    if (k == 0) {
+        t = (LE_KEYT)~(LE_KEYT)0; cut = -1;
+    } else if (k == nneg) {
+        t = 1; cut = INT64_MAX;          /* every negative (their keys are >= 1) */
     } else {
-        int64_t *top = hist;             /* merge the per-thread histograms */
-        for (int tt = 1; tt <= nt; tt++) {
-            const int64_t *lh = hist + (int64_t)tt * LE_DIG;
-            for (int d = 0; d < LE_DIG; d++) top[d] += lh[d];
-        }
-        int st = LE_SELECT(keys, n, k, top, a->n_threads, &t, &cut);
-        if (st != LE_OK) { free(part); free(hist); return st; }
+        int st = TFN(select_keys)(keys, n, nneg, k, a->n_threads, &t, &cut);
+        if (st != LE_OK) { free(part); return st; }
     }
-    free(hist);
 
     const double denom = (double)npos + (double)k + a->eps;
     a->denom = denom;
@@ -543,16 +663,16 @@ int TFN(le_ohem)(le_ohem_args *a) {
     for (int64_t b = 0; b < nblocks; b++) {
         const int64_t i0 = b * LE_BLOCK;
         const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
-        const T *xb = x + i0, *yb = y + i0;
-        const LE_KEYT *kb = keys + i0;
-        const uint8_t *mb = mask ? mask + i0 : NULL;
-        T *gb = g ? g + i0 : NULL;
-        T *lb = red == LE_RED_NONE ? lossv + i0 : NULL;
-        const T *gob = go ? go + i0 : NULL;
-        const double s = TFN(ohem_p2)(xb, yb, mb, kb, m, i0, fl, t, cut, gb, lb, gob, gsc);
-        part[b] = s;
+        part[2 * b + 1] = TFN(ohem_p2)(x + i0, y + i0, mask ? mask + i0 : NULL, keys + i0, m, i0,
+                                       fl, t, cut, g ? g + i0 : NULL,
+                                       red == LE_RED_NONE ? lossv + i0 : NULL,
+                                       go ? go + i0 : NULL, gsc);
     }
-    if (red != LE_RED_NONE) a->loss_value = le_sum_partials(part, nblocks) * norm;
+    if (red != LE_RED_NONE) {
+        double total = 0;
+        for (int64_t b = 0; b < nblocks; b++) total += part[2 * b] + part[2 * b + 1];
+        a->loss_value = total * norm;
+    }
     free(part);
     return LE_OK;
 }

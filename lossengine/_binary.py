@@ -6,7 +6,7 @@ dice_loss, ohem_binary_cross_entropy, hard_example_mining, class_weights.
 Kernels: csrc/bce.c (elementwise losses, dice, OHEM), csrc/select.c (O(n)
 radix selection), csrc/focal.c (softmax focal)."""
 import math
-import numbers
+import threading
 
 import numpy as np
 
@@ -22,6 +22,21 @@ register_kernel_module(_binary)
 _LE_ERR_VALUE_RANGE = 2
 _LE_ERR_NOMEM = 3
 _BCE, _BCEL, _SOFTMARGIN, _FOCAL, _BALANCED = 0, 1, 2, 3, 4
+
+
+_tls = threading.local()
+
+
+def _key_scratch(n, dt):
+    """Per-thread scratch for the selection keys, kept between calls: a
+    training loop reuses it instead of faulting in fresh pages every step."""
+    kdt = np.uint32 if dt == np.float32 else np.uint64
+    name = "k32" if kdt is np.uint32 else "k64"
+    buf = getattr(_tls, name, None)
+    if buf is None or buf.size < n:
+        buf = np.empty(max(n, 1), dtype=kdt)
+        setattr(_tls, name, buf)
+    return buf[:n]
 
 
 def _raise_status(st, what):
@@ -373,7 +388,7 @@ def ohem_binary_cross_entropy(input, target, mask=None, *, negative_ratio=3.0, e
         gscalar = grad_output_reduced(grad, grad_output)
     if grad:
         g, guser = grad_buffer(grad_out, x.shape, dt, (input, target, mask, grad_output))
-    keys = np.empty(n, dtype=np.uint32 if dt == np.float32 else np.uint64)
+    keys = _key_scratch(n, dt)
     st, value, *_rest, bad, what = _binary.ohem(
         xc, tc, m, garr, loss, g, keys, n, ratio, eps, min_neg, gscalar, red,
         1 if from_logits else 0, _state["threads"])
@@ -406,7 +421,7 @@ def hard_example_mining(losses, k=None, ratio=None, mask=None):
     out = np.empty(v.shape, dtype=np.bool_)
     if v.size == 0:
         return out
-    keys = np.empty(v.size, dtype=np.uint32 if dt == np.float32 else np.uint64)
+    keys = _key_scratch(v.size, dt)
     st = _binary.topk(vc, m, out.view(np.uint8), keys, v.size, k, _state["threads"])
     _raise_status(st, "hard_example_mining")
     return out
