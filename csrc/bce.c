@@ -44,6 +44,9 @@
 #define LE_EXPT le_expf
 #define LE_LOGT le_logf
 #define LE_LOG1PT le_log1pf
+#define LE_LOGCORE le_log1p_core_f
+#define LE_LN2HI 0.693359375
+#define LE_LN2LO -2.12194440e-4
 #define LE_KEYT uint32_t
 #define LE_KEYF le_key32
 #define LE_KEYBITS 32
@@ -54,6 +57,9 @@
 #undef LE_EXPT
 #undef LE_LOGT
 #undef LE_LOG1PT
+#undef LE_LOGCORE
+#undef LE_LN2HI
+#undef LE_LN2LO
 #undef LE_KEYT
 #undef LE_KEYF
 #undef LE_KEYBITS
@@ -64,6 +70,9 @@
 #define LE_EXPT le_exp
 #define LE_LOGT le_log
 #define LE_LOG1PT le_log1p
+#define LE_LOGCORE le_log1p_core_d
+#define LE_LN2HI 6.93147180369123816490e-01
+#define LE_LN2LO 1.90821492927058770002e-10
 #define LE_KEYT uint64_t
 #define LE_KEYF le_key64
 #define LE_KEYBITS 64
@@ -74,6 +83,9 @@
 #undef LE_EXPT
 #undef LE_LOGT
 #undef LE_LOG1PT
+#undef LE_LOGCORE
+#undef LE_LN2HI
+#undef LE_LN2LO
 #undef LE_KEYT
 #undef LE_KEYF
 #undef LE_KEYBITS
@@ -104,12 +116,23 @@ static inline LE_AI void TFN(e_bce)(T x, T y, T w, T *rl, T *rd) {
     *rd = w * ((x - y) / den);
 }
 
+/* log(u) for u in [1, 2] (or NaN): le_math.h's core polynomial without the
+ * exponent extraction and special-value handling a general log needs. */
+static inline LE_AI T TFN(log12)(T u) {
+    const int big = u > (T)1.4142135623730951;
+    const T m = big ? u * (T)0.5 : u;
+    const T k = big ? (T)1 : (T)0;
+    return LE_LOGCORE(m - (T)1) + k * (T)LE_LN2LO + k * (T)LE_LN2HI;
+}
+
 /* Stable pieces of the logistic function: e = exp(-|x|), sigma(x), sigma(-x),
  * softplus(-x) = -log sigma(x), softplus(x) = -log sigma(-x). */
 #define LE_LOGISTIC(x, e, p, q, spn, spp) \
     T e = LE_EXPT(-(x < 0 ? -x : x)); \
-    T lp_ = LE_LOG1PT(e); \
-    T r_ = (T)1 / ((T)1 + e); \
+    T u_ = (T)1 + e; \
+    T r_ = (T)1 / u_; \
+    /* log1p(e) = log(u) - ((u-1)-e)/u, the division shared with sigma */ \
+    T lp_ = TFN(log12)(u_) - ((u_ - (T)1) - e) * r_; \
     T p = x >= 0 ? r_ : e * r_; \
     T q = x >= 0 ? e * r_ : r_; \
     T spn = (x < 0 ? -x : (T)0) + lp_; \
