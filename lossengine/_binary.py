@@ -279,7 +279,7 @@ def balanced_binary_cross_entropy(input, target, *, beta=None, reduction="mean",
     _same_shape_target(t, x, "target of shape {t} must have the input's shape {x}")
     if beta is None:
         N, L = _samples(x.shape)
-        if L:
+        if N and L:
             b = 1.0 - np.asarray(t, np.float64).reshape(N, L).mean(axis=1)
             bspec = (np.ascontiguousarray(b, dtype=dt), N, L) if N > 1 else float(b[0])
         else:

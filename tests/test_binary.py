@@ -505,3 +505,15 @@ def test_ohem_gradient_finite_differences_selection_fixed():
     fd = (f(x + h * v) - f(x - h * v)) / (2 * h)
     assert abs(fd - np.sum(g * v)) < 1e-7 * max(1, abs(fd))
     assert f(x) == pytest.approx(loss, rel=1e-12)
+
+
+def test_empty_inputs():
+    e = np.zeros((0, 3), np.float32)
+    for f in (le.binary_cross_entropy, le.binary_cross_entropy_with_logits, le.soft_margin_loss,
+              le.sigmoid_focal_loss, le.balanced_binary_cross_entropy, le.dice_loss):
+        assert np.isnan(f(e, e, reduction="mean"))
+        assert f(e, e, reduction="sum") == 0
+        loss, g = f(e, e, reduction="none", grad=True)
+        assert g.shape == (0, 3)
+    assert le.ohem_binary_cross_entropy(e, e) == 0
+    assert le.hard_example_mining(np.zeros(0), k=0).shape == (0,)
