@@ -103,12 +103,22 @@ typedef struct {
 
 /* ---- element functions: loss, and d loss / d x into *d ------------------ */
 
+/* log(1 - x) for x in [0, 1] (or NaN) without a division: the core
+ * polynomial of le_math.h directly for x <= 0.2928 (where it is valid), else
+ * log(1 - x), whose argument then carries a relative rounding error below
+ * one ulp of 1/0.7, i.e. a tiny absolute error on a log of magnitude >= 0.34. */
+static inline LE_AI T TFN(log1m)(T x) {
+    const T a = LE_LOGCORE(-(x < (T)0.2928 ? x : (T)0.2928));
+    const T b = LE_LOGT((T)1 - x);
+    return x <= (T)0.2928 ? a : b;
+}
+
 /* torch's BCE on probabilities: logs clamped at -100, gradient denominator
  * clamped at 1e-12 (torch's backward). */
 static inline LE_AI void TFN(e_bce)(T x, T y, T w, T *rl, T *rd) {
     T lx = LE_LOGT(x);
     lx = lx < (T)-100 ? (T)-100 : lx;
-    T l1 = LE_LOG1PT(-x);
+    T l1 = TFN(log1m)(x);
     l1 = l1 < (T)-100 ? (T)-100 : l1;
     T den = x * ((T)1 - x);
     den = den < (T)1e-12f ? (T)1e-12f : den;   /* torch: a float 1e-12 */
@@ -175,7 +185,7 @@ static inline LE_AI void TFN(e_focal)(T x, T y, const TFN(bin_par) *k, T *rl, T 
 static inline LE_AI void TFN(e_bal_prob)(T x, T y, T b, T *rl, T *rd) {
     T lx = LE_LOGT(x);
     lx = lx < (T)-100 ? (T)-100 : lx;
-    T l1 = LE_LOG1PT(-x);
+    T l1 = TFN(log1m)(x);
     l1 = l1 < (T)-100 ? (T)-100 : l1;
     T den = x * ((T)1 - x);
     den = den < (T)1e-12f ? (T)1e-12f : den;   /* torch: a float 1e-12 */
