@@ -166,18 +166,21 @@ static inline LE_AI void TFN(e_softmargin)(T x, T y, T *rl, T *rd) {
     *rd = -y * p;
 }
 
-static inline LE_AI void TFN(e_focal)(T x, T y, const TFN(bin_par) *k, T *rl, T *rd) {
+/* gm (0, 1, 2: that integer gamma; 3: any other) is a literal at every call
+ * site, so each specialisation is branch-free; at = a0 + (a1 - a0) y is
+ * alpha y + (1 - alpha)(1 - y), or exactly 1 without alpha (a0 = a1 = 1). */
+static inline LE_AI void TFN(e_focal)(T x, T y, T a0, T a1, T gamma, int gm, T *rl, T *rd) {
     LE_LOGISTIC(x, e, p, q, spn, spp)
     (void)spp;
     T ce = ((T)1 - y) * x + spn;
     T m = y * q + ((T)1 - y) * p;          /* 1 - p_t */
-    const int gm = k->gmode;
-    T lm = gm == 3 ? LE_LOGT(m) : (T)0;
-    T mg = gm == 2 ? m * m : gm == 1 ? m : gm == 0 ? (T)1 : LE_EXPT(k->gamma * lm);
-    T mg1 = gm == 2 ? m : gm <= 1 ? (T)1 : LE_EXPT((k->gamma - (T)1) * lm);
-    T at = k->use_alpha ? k->alpha * y + ((T)1 - k->alpha) * ((T)1 - y) : (T)1;
-    T t2 = ce * k->gamma * mg1 * ((T)1 - (T)2 * y) * (p * q);
-    t2 = gm == 0 ? (T)0 : t2;
+    T mg, mg1;
+    if (gm == 2) { mg = m * m; mg1 = m; }
+    else if (gm == 1) { mg = m; mg1 = (T)1; }
+    else if (gm == 0) { mg = (T)1; mg1 = (T)0; }
+    else { T lm = LE_LOGT(m); mg = LE_EXPT(gamma * lm); mg1 = LE_EXPT((gamma - (T)1) * lm); }
+    T at = a0 + (a1 - a0) * y;
+    T t2 = gm == 0 ? (T)0 : ce * gamma * mg1 * ((T)1 - (T)2 * y) * (p * q);
     *rl = at * (ce * mg);
     *rd = at * ((p - y) * mg + t2);
 }
@@ -240,6 +243,9 @@ static LE_FLAT double TFN(bin_chunk)(const le_bin_args *a, const TFN(bin_par) *k
                              T gsc, int *bad) {
     int64_t bd = 0;
     const int mode = a->mode;
+    const T fg = k->gamma;
+    const T fa0 = k->use_alpha ? (T)1 - k->alpha : (T)1, fa1 = k->use_alpha ? k->alpha : (T)1;
+    const int fgm = k->gmode;
     /* one specialised loop per output combination, so each is branch-free;
      * losses always go through lw and are summed by one shared loop, so the
      * sum is bitwise the same whichever variant ran */
@@ -266,7 +272,12 @@ static LE_FLAT double TFN(bin_chunk)(const le_bin_args *a, const TFN(bin_par) *k
         LE_LOOP(TFN(e_softmargin)(x[j], y[j], &rl, &rd), (void)0)
         break;
     case LE_BIN_FOCAL:
-        LE_LOOP(TFN(e_focal)(x[j], y[j], k, &rl, &rd), (void)0)
+        switch (fgm) {
+        case 0: LE_LOOP(TFN(e_focal)(x[j], y[j], fa0, fa1, fg, 0, &rl, &rd), (void)0) break;
+        case 1: LE_LOOP(TFN(e_focal)(x[j], y[j], fa0, fa1, fg, 1, &rl, &rd), (void)0) break;
+        case 2: LE_LOOP(TFN(e_focal)(x[j], y[j], fa0, fa1, fg, 2, &rl, &rd), (void)0) break;
+        default: LE_LOOP(TFN(e_focal)(x[j], y[j], fa0, fa1, fg, 3, &rl, &rd), (void)0)
+        }
         break;
     default:
         if (a->from_logits) {
@@ -349,11 +360,46 @@ int TFN(le_bin)(le_bin_args *a) {
 }
 
 /* ---------------------------------------------------------------- dice */
-static inline T TFN(dice_p)(T x, int from_logits) {
-    if (!from_logits) return x;
+static inline LE_AI T TFN(sigm)(T x) {
     T e = LE_EXPT(-(x < 0 ? -x : x));
     T r = (T)1 / ((T)1 + e);
     return x >= 0 ? r : e * r;
+}
+
+/* Per-block dice sums: sum p y, sum p^2 (or p), sum y^2 (or y). */
+static LE_FLAT void TFN(dice_sums)(const T *xs, const T *ys, int64_t m, int sq, int fl,
+                                   double *I_, double *P_, double *Y_) {
+    double I = 0, P = 0, Y = 0;
+#define LE_DS(PEXPR)                                                                    \
+    _Pragma("omp simd reduction(+:I,P,Y)")                                              \
+    for (int64_t j = 0; j < m; j++) {                                                   \
+        const T p = PEXPR, yy = ys[j];                                                  \
+        I += (double)(p * yy);                                                          \
+        P += (double)(sq ? p * p : p);                                                  \
+        Y += (double)(sq ? yy * yy : yy);                                               \
+    }
+    if (fl) { LE_DS(TFN(sigm)(xs[j])) } else { LE_DS(xs[j]) }
+#undef LE_DS
+    *I_ = I; *P_ = P; *Y_ = Y;
+}
+
+/* Per-block dice gradient: d l / d p_j = cy y_j + cp dP_j (times sigma' for logits). */
+static LE_FLAT void TFN(dice_grad)(const T *xs, const T *ys, T *gs, int64_t m, int sq, int fl,
+                                   T cy, T cp) {
+    if (fl) {
+#pragma omp simd
+        for (int64_t j = 0; j < m; j++) {
+            const T p = TFN(sigm)(xs[j]);
+            const T d = cy * ys[j] + cp * (sq ? (T)2 * p : (T)1);
+            gs[j] = d * (p * ((T)1 - p));
+        }
+    } else {
+#pragma omp simd
+        for (int64_t j = 0; j < m; j++) {
+            const T p = xs[j];
+            gs[j] = cy * ys[j] + cp * (sq ? (T)2 * p : (T)1);
+        }
+    }
 }
 
 int TFN(le_dice)(le_dice_args *a) {
@@ -372,15 +418,8 @@ int TFN(le_dice)(le_dice_args *a) {
         const int64_t s = b / bps, j0 = (b % bps) * LE_BLOCK;
         const int64_t m = L - j0 < LE_BLOCK ? L - j0 : LE_BLOCK;
         const T *xs = x + s * L + j0, *ys = y + s * L + j0;
-        double I = 0, P = 0, Y = 0;
-#pragma omp simd reduction(+:I,P,Y)
-        for (int64_t j = 0; j < m; j++) {
-            T p = TFN(dice_p)(xs[j], fl);
-            T yy = ys[j];
-            I += (double)(p * yy);
-            P += sq ? (double)(p * p) : (double)p;
-            Y += sq ? (double)(yy * yy) : (double)yy;
-        }
+        double I, P, Y;
+        TFN(dice_sums)(xs, ys, m, sq, fl, &I, &P, &Y);
         part[3 * b] = I; part[3 * b + 1] = P; part[3 * b + 2] = Y;
     }
     double total = 0;
@@ -408,13 +447,7 @@ int TFN(le_dice)(le_dice_args *a) {
             /* d l / d p_j = -2 (y_j den - I dP_j) / den^2 */
             const T cy = (T)(-2.0 * gsc / den);
             const T cp = (T)(2.0 * gsc * I / (den * den));
-#pragma omp simd
-            for (int64_t j = 0; j < m; j++) {
-                T p = TFN(dice_p)(xs[j], fl);
-                T dP = sq ? (T)2 * p : (T)1;
-                T d = cy * ys[j] + cp * dP;
-                gs[j] = fl ? d * (p * ((T)1 - p)) : d;
-            }
+            TFN(dice_grad)(xs, ys, gs, m, sq, fl, cy, cp);
         }
     }
     free(part); free(smp);
