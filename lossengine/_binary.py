@@ -280,7 +280,8 @@ def balanced_binary_cross_entropy(input, target, *, beta=None, reduction="mean",
     if beta is None:
         N, L = _samples(x.shape)
         if N and L:
-            b = 1.0 - np.asarray(t, np.float64).reshape(N, L).mean(axis=1)
+            tt = t if t.dtype.kind == "f" else t.astype(np.float64)
+            b = 1.0 - tt.reshape(N, L).mean(axis=1, dtype=np.float64)
             bspec = (np.ascontiguousarray(b, dtype=dt), N, L) if N > 1 else float(b[0])
         else:
             bspec = 0.5
