@@ -574,7 +574,7 @@ static int TFN(select_keys)(const LE_KEYT *keys, int64_t n, int64_t nnz, int64_t
                             int n_threads, LE_KEYT *t_out, int64_t *cut_out) {
     const int64_t nblocks = (n + LE_BLOCK - 1) / LE_BLOCK;
     const int nt = le_threads_for(n, n_threads);
-    int64_t S = 0;
+    int64_t S = 0, ilo_g = 0, ihi_g = 0;
     LE_KEYT lo = 0, hi = 0;
     int ok = nnz >= 262144;
     if (ok) {
@@ -590,6 +590,7 @@ static int TFN(select_keys)(const LE_KEYT *keys, int64_t n, int64_t nnz, int64_t
             const double pos = (1.0 - q) * (double)S;            /* ascending rank */
             const double mg = 4.0 * sqrt((double)S * q * (1.0 - q)) + 8.0;
             int64_t ilo = (int64_t)floor(pos - mg), ihi = (int64_t)ceil(pos + mg);
+            ilo_g = ilo < 0 ? 0 : ilo; ihi_g = ihi > S ? S : ihi;
             lo = ilo <= 0 ? 1 : smp[ilo];
             hi = ihi >= S ? (LE_KEYT)~(LE_KEYT)0 : smp[ihi];
         } else {
@@ -597,63 +598,70 @@ static int TFN(select_keys)(const LE_KEYT *keys, int64_t n, int64_t nnz, int64_t
         }
         free(smp);
     }
-    int64_t *cnt = NULL, gt = 0, band = 0;
-    if (ok) {
-        cnt = (int64_t *)malloc((size_t)(2 * nblocks + 1) * sizeof(int64_t));
-        if (!cnt) return LE_ERR_NOMEM;
-#pragma omp parallel for schedule(static) num_threads(nt)
+    if (!ok || nt > 256) return LE_SELECT(keys, n, k, NULL, n_threads, t_out, cut_out);
+    /* one pass: count the keys above hi and copy the band (key, index) into
+     * per-thread buffers; static scheduling hands each thread one contiguous
+     * run of blocks in thread order, so the concatenation is in index order */
+    const double frac = (double)(ihi_g - ilo_g) / (double)S;
+    const int64_t cap = (int64_t)(1.5 * frac * (double)nnz / nt) + 65536;
+    LE_KEYT *bk = (LE_KEYT *)malloc((size_t)nt * (size_t)cap * sizeof(LE_KEYT));
+    int64_t *bi = (int64_t *)malloc((size_t)nt * (size_t)cap * sizeof(int64_t));
+    int64_t tcnt[256], tgt[256];
+    if (!bk || !bi) { free(bk); free(bi); return LE_ERR_NOMEM; }
+    for (int tt = 0; tt < nt; tt++) { tcnt[tt] = 0; tgt[tt] = 0; }
+    int overflow = 0;
+#pragma omp parallel num_threads(nt) reduction(|:overflow)
+    {
+        int tid = 0;
+#if LE_HAVE_OPENMP
+        tid = omp_get_thread_num();
+#endif
+        LE_KEYT *mk = bk + (int64_t)tid * cap;
+        int64_t *mi = bi + (int64_t)tid * cap;
+        int64_t o = 0, gsum = 0;
+#pragma omp for schedule(static)
         for (int64_t b = 0; b < nblocks; b++) {
             const int64_t i0 = b * LE_BLOCK;
             const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
             const LE_KEYT *kb = keys + i0;
-            int64_t g = 0, w = 0;
-#pragma omp simd reduction(+:g,w)
-            for (int64_t j = 0; j < m; j++) {
-                const LE_KEYT kk = kb[j];
-                g += kk > hi;
-                w += (kk >= lo) & (kk <= hi);
+            /* groups of 16 without a band key cost one vector test; the others
+             * are compacted branch-free through a small local buffer */
+            for (int64_t j0 = 0; j0 < m; j0 += 16) {
+                const int64_t je = m - j0 < 16 ? m : j0 + 16;
+                int64_t any = 0, gg = 0;
+#pragma omp simd reduction(|:any) reduction(+:gg)
+                for (int64_t j = j0; j < je; j++) {
+                    any |= (kb[j] >= lo) & (kb[j] <= hi);
+                    gg += kb[j] > hi;
+                }
+                gsum += gg;
+                if (!any) continue;
+                LE_KEYT sk[16];
+                int64_t si[16], c = 0;
+                for (int64_t j = j0; j < je; j++) {
+                    const LE_KEYT kk = kb[j];
+                    sk[c] = kk; si[c] = i0 + j;
+                    c += (kk >= lo) & (kk <= hi);
+                }
+                if (o + c > cap) { overflow = 1; continue; }
+                for (int64_t q = 0; q < c; q++) { mk[o + q] = sk[q]; mi[o + q] = si[q]; }
+                o += c;
             }
-            cnt[2 * b] = g; cnt[2 * b + 1] = w;
         }
-        for (int64_t b = 0; b < nblocks; b++) { gt += cnt[2 * b]; band += cnt[2 * b + 1]; }
-        ok = gt < k && k <= gt + band && band <= n / 8 + 1024;
+        tcnt[tid] = o; tgt[tid] = gsum;
     }
-    if (!ok) {
-        free(cnt);
+    int64_t gt = 0, band = 0;
+    for (int tt = 0; tt < nt; tt++) {
+        if (band != tt * cap) {   /* close the gap: thread segments in order */
+            memmove(bk + band, bk + (int64_t)tt * cap, (size_t)tcnt[tt] * sizeof(LE_KEYT));
+            memmove(bi + band, bi + (int64_t)tt * cap, (size_t)tcnt[tt] * sizeof(int64_t));
+        }
+        band += tcnt[tt]; gt += tgt[tt];
+    }
+    if (overflow || !(gt < k && k <= gt + band)) {
+        free(bk); free(bi);
         return LE_SELECT(keys, n, k, NULL, n_threads, t_out, cut_out);
     }
-    LE_KEYT *bk = (LE_KEYT *)malloc((size_t)(band + 1) * sizeof(LE_KEYT));
-    int64_t *bi = (int64_t *)malloc((size_t)(band + 1) * sizeof(int64_t));
-    if (!bk || !bi) { free(cnt); free(bk); free(bi); return LE_ERR_NOMEM; }
-    /* offsets: exclusive prefix of the band counts, in block order */
-    int64_t off = 0;
-    for (int64_t b = 0; b < nblocks; b++) { const int64_t w = cnt[2 * b + 1]; cnt[2 * b + 1] = off; off += w; }
-#pragma omp parallel for schedule(static) num_threads(nt)
-    for (int64_t b = 0; b < nblocks; b++) {
-        const int64_t i0 = b * LE_BLOCK;
-        const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
-        const LE_KEYT *kb = keys + i0;
-        int64_t o = cnt[2 * b + 1];
-        /* groups of 16 without a band key are skipped by one vector test;
-         * the others are compacted branch-free through a small local buffer */
-        for (int64_t j0 = 0; j0 < m; j0 += 16) {
-            const int64_t je = m - j0 < 16 ? m : j0 + 16;
-            int64_t any = 0;
-#pragma omp simd reduction(|:any)
-            for (int64_t j = j0; j < je; j++) any |= (kb[j] >= lo) & (kb[j] <= hi);
-            if (!any) continue;
-            LE_KEYT sk[16];
-            int64_t si[16], c = 0;
-            for (int64_t j = j0; j < je; j++) {
-                const LE_KEYT kk = kb[j];
-                sk[c] = kk; si[c] = i0 + j;
-                c += (kk >= lo) & (kk <= hi);
-            }
-            for (int64_t q = 0; q < c; q++) { bk[o + q] = sk[q]; bi[o + q] = si[q]; }
-            o += c;
-        }
-    }
-    free(cnt);
     LE_KEYT t;
     int64_t cb;
     int st = LE_SELECT(bk, band, k - gt, NULL, 1, &t, &cb);
