@@ -27,7 +27,8 @@
  * the fast path; its limit is dynamic range: within one time step it resolves
  * states down to 1e-280 of the total.  That is checked, not assumed: for
  * every t the backward pass recomputes log P = log sum_s alpha_t beta_t +
- * scales, which must agree with the forward pass's log P; any step whose sum
+ * scales, and once from beta alone (sum over the two start states of
+ * y_0 beta_0), which must all agree with the forward pass's log P; any step whose sum
  * leaves the normal double range, or any disagreement beyond 1e-11 (1 + |log P|),
  * sends the sequence to the log-space path, which has no range limit (it is
  * also what gives NaN / -inf inputs their torch semantics).  Loss-only calls
@@ -268,6 +269,14 @@ static int TFN(ctc_seq_prob)(const TFN(ctc_seq) *q, double *loss) {
         const double logC_t = w[y->E + t * ES + SO + 2];
         if (!(fabs(log(Z) + logC_t + logD - logP) <= tol)) return 1;
         if (q->grad) TFN(ctc_grad_row)(q, t, ze, po, 1.0 / Z);
+    }
+    /* P once more from the backward recursion alone: catches alignments the
+     * forward recursion lost at t = 0 (which every alpha_t then lacks). */
+    {
+        const double *E0 = w + y->E;
+        const double Pb = E0[SO] * bc[0] + (S > 0 ? E0[0] * bc[SE] : 0.0);
+        if (!(Pb >= DBL_MIN)) return 1;
+        if (!(fabs(log(Pb) + E0[SO + 1] + logD - logP) <= tol)) return 1;
     }
     *loss = -logP;
     return 0;

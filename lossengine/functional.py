@@ -3,3 +3,6 @@ from ._lse import (cross_entropy, log_softmax, logsumexp, nll_loss, softmax,  # 
                    softmin)
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "softmin", "cross_entropy", "nll_loss"]
+from ._ctc import ctc_loss  # noqa: F401,E402
+
+__all__ += ["ctc_loss"]
