@@ -47,6 +47,17 @@
 #include "ctc.h"
 #include <float.h>
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+/* Flush-to-zero and denormals-are-zero for the calling thread while a
+ * sequence is computed (restored after): alpha / beta entries that decay
+ * below DBL_MIN of their step's total become 0 instead of slow subnormals. */
+#define CTC_FTZ_ON(saved) do { (saved) = _mm_getcsr(); _mm_setcsr((saved) | 0x8040u); } while (0)
+#define CTC_FTZ_OFF(saved) _mm_setcsr(saved)
+#else
+#define CTC_FTZ_ON(saved) do { (saved) = 0; } while (0)
+#define CTC_FTZ_OFF(saved) do { (void)(saved); } while (0)
+#endif
 
 #define LE_CTC_FLUSH 1e-280
 #define LE_CTC_TOL 1e-11
@@ -77,17 +88,28 @@ static int64_t ctc_layout(int64_t Tn, int64_t S, int64_t C, ctc_lay *y) {
     return o;
 }
 
+/* log(u) for u = 0 or u in [1, 4] (a sum of exponentials relative to the
+ * largest, which contributes exactly 1), or NaN: selects only, so loops over
+ * it vectorise (le_log handles the whole range and does not). */
+static inline double ctc_log_1to4(double u) {
+    const double r2 = 1.4142135623730951, r8 = 2.8284271247461903;
+    double e = u > r8 ? 2.0 : (u > r2 ? 1.0 : 0.0);
+    double s = u > r8 ? 0.25 : (u > r2 ? 0.5 : 1.0);
+    double v = le_log1p_core_d(u * s - 1.0) + e * 0.693147180559945309417;
+    return u == 0.0 ? -(double)INFINITY : v;
+}
+
 static inline double ctc_lse2(double a, double b) {
     double m = a > b ? a : b;
     double mm = m == -(double)INFINITY ? 0.0 : m;
-    return mm + le_log(le_exp(a - mm) + le_exp(b - mm));
+    return mm + ctc_log_1to4(le_exp(a - mm) + le_exp(b - mm));
 }
 
 static inline double ctc_lse3(double a, double b, double c) {
     double m = a > b ? a : b;
     m = c > m ? c : m;
     double mm = m == -(double)INFINITY ? 0.0 : m;
-    return mm + le_log(le_exp(a - mm) + le_exp(b - mm) + le_exp(c - mm));
+    return mm + ctc_log_1to4(le_exp(a - mm) + le_exp(b - mm) + le_exp(c - mm));
 }
 
 /* Labels plus repeats: the fewest input steps a target of length S needs. */
@@ -99,15 +121,19 @@ static inline int64_t ctc_min_len(const int64_t *l, int64_t S) {
 
 #define LE_T float
 #define LE_TS f32
+#define LE_EXPT le_expf
 #include "ctc.c"
 #undef LE_T
 #undef LE_TS
+#undef LE_EXPT
 
 #define LE_T double
 #define LE_TS f64
+#define LE_EXPT le_exp
 #include "ctc.c"
 #undef LE_T
 #undef LE_TS
+#undef LE_EXPT
 
 #else /* ------------------------------------------------------------ template */
 #define T LE_T
@@ -143,7 +169,7 @@ static inline void TFN(ctc_grad_row)(const TFN(ctc_seq) *q, int64_t t, double pe
     const double sc = q->sc;
     if (q->logits) {
 #pragma omp simd
-        for (int64_t c = 0; c < C; c++) g[c] = (T)(sc * (le_exp((double)row[c]) - post[c]));
+        for (int64_t c = 0; c < C; c++) g[c] = (T)(sc * ((double)LE_EXPT(row[c]) - post[c]));
     } else {
 #pragma omp simd
         for (int64_t c = 0; c < C; c++) g[c] = (T)(-sc * post[c]);
@@ -151,65 +177,98 @@ static inline void TFN(ctc_grad_row)(const TFN(ctc_seq) *q, int64_t t, double pe
 }
 
 /* Probability space.  Returns 0 and the loss, or 1 when the sequence must go
- * to the log-space path (range exceeded, inconsistent, or non-finite input). */
+ * to the log-space path (range exceeded, inconsistent, or non-finite input).
+ *
+ * Scaling: the emissions of step t are exp(lp - mt) with mt = (largest
+ * log-probability among the sequence's classes at t) + (binary exponent of
+ * the previous step's alpha sum) * ln 2, so the stored alpha rows stay near 1
+ * without a separate normalisation pass; logC_t = sum of mt is their log
+ * scale.  beta is scaled by exact powers of two.  Bands: alpha_t vanishes for
+ * states beyond 2t+1, beta_t for states that cannot reach the end in the
+ * remaining steps; neither is computed there. */
 static int TFN(ctc_seq_prob)(const TFN(ctc_seq) *q, double *loss) {
     const ctc_lay *y = q->y;
     const int64_t S = q->S, Tn = q->Tn, SE = y->SE, AS = y->AS, ES = y->ES, SO = y->SO;
     const int64_t *l = q->l;
     double *w = q->w;
     const double *restrict sk = w + y->SK;
-    const double thr = LE_CTC_FLUSH;
-    double logC = 0.0;
+    const double LN2 = 0.693147180559945309417;
+    double logC = 0.0, sh = 0.0;
+
+    /* Band of step t (r = Tn-1-t steps left): blank states k in [S-r, t],
+     * label states k in [S-1-r, t], clipped to the vectors. */
+#define CTC_BAND(t)                                                           \
+    const int64_t r_ = Tn - 1 - (t);                                          \
+    const int64_t bel = S - r_ > 0 ? S - r_ : 0;                              \
+    const int64_t bol = S - 1 - r_ > 0 ? S - 1 - r_ : 0;                      \
+    const int64_t beh = (t) < S ? (t) : S;                                    \
+    const int64_t boh = (t) < S - 1 ? (t) : S - 1;
 
     for (int64_t t = 0; t < Tn; t++) {
+        CTC_BAND(t)
         const T *row = TFN(ctc_row)(q, t);
         double *restrict E = w + y->E + t * ES;
         const double lb = (double)row[q->blank];
-        double m = lb;
-        for (int64_t k = 0; k < S; k++) E[k] = (double)row[l[k]];
+        /* label emissions needed at t: the band, and one below for beta */
+        const int64_t k0 = bol > 0 ? bol - 1 : 0;
+        double m = lb, mt, eb;
+        if (q->C < boh - k0 + 1) {
+            /* fewer classes than labels: exponentiate the row, then gather */
+            const int64_t C = q->C;
+            double *restrict er = w + y->POST;
+            for (int64_t c = 0; c < C; c++) er[c] = (double)row[c];
 #pragma omp simd reduction(max:m)
-        for (int64_t k = 0; k < S; k++) m = E[k] > m ? E[k] : m;
-        if (m == -(double)INFINITY) m = 0.0;
+            for (int64_t c = 0; c < C; c++) m = er[c] > m ? er[c] : m;
+            if (m == -(double)INFINITY) m = 0.0;
+            mt = m + sh;
 #pragma omp simd
-        for (int64_t k = 0; k < S; k++) E[k] = le_exp(E[k] - m);
-        const double eb = le_exp(lb - m);
+            for (int64_t c = 0; c < C; c++) er[c] = le_exp(er[c] - mt);
+            for (int64_t k = k0; k <= boh; k++) E[k] = er[l[k]];
+            eb = er[q->blank];
+        } else {
+            for (int64_t k = k0; k <= boh; k++) E[k] = (double)row[l[k]];
+#pragma omp simd reduction(max:m)
+            for (int64_t k = k0; k <= boh; k++) m = E[k] > m ? E[k] : m;
+            if (m == -(double)INFINITY) m = 0.0;
+            mt = m + sh;
+#pragma omp simd
+            for (int64_t k = k0; k <= boh; k++) E[k] = le_exp(E[k] - mt);
+            eb = le_exp(lb - mt);
+        }
         E[SO] = eb;
-        E[SO + 1] = m;
+        E[SO + 1] = mt;
+        logC += mt;
+        E[SO + 2] = logC;
         double *restrict ae = w + y->A + t * AS;
         double *restrict ao = ae + SE;
         double se = 0.0, so = 0.0;
         if (t == 0) {
-            for (int64_t k = 0; k <= S; k++) ae[k] = 0.0;
-            for (int64_t k = 0; k < S; k++) ao[k] = 0.0;
-            ae[0] = eb;
-            se = eb;
+            if (bel == 0) { ae[0] = eb; se = eb; }
             if (S > 0) { ao[0] = E[0]; so = E[0]; }
         } else {
             const double *restrict pe = ae - AS;
             const double *restrict po = ao - AS;
-            ae[0] = pe[0] * eb;
-            se = ae[0];
+            if (bel == 0) { ae[0] = pe[0] * eb; se = ae[0]; }
 #pragma omp simd reduction(+:se)
-            for (int64_t k = 1; k <= S; k++) { double v = (pe[k] + po[k - 1]) * eb; ae[k] = v; se += v; }
+            for (int64_t k = bel > 1 ? bel : 1; k <= beh; k++) {
+                double v = (pe[k] + po[k - 1]) * eb;
+                ae[k] = v; se += v;
+            }
             if (S > 0) {
-                ao[0] = (po[0] + pe[0]) * E[0];
-                so = ao[0];
+                if (bol == 0) { ao[0] = (po[0] + pe[0]) * E[0]; so = ao[0]; }
 #pragma omp simd reduction(+:so)
-                for (int64_t k = 1; k < S; k++) {
+                for (int64_t k = bol > 1 ? bol : 1; k <= boh; k++) {
                     double v = (po[k] + pe[k] + sk[k] * po[k - 1]) * E[k];
                     ao[k] = v; so += v;
                 }
             }
         }
+        /* the next step reads one state further */
+        if (beh < S) ae[beh + 1] = 0.0;
+        if (boh < S - 1) ao[boh + 1] = 0.0;
         const double c = se + so;
         if (!(c >= DBL_MIN && c <= DBL_MAX)) return 1;
-        const double inv = 1.0 / c;
-#pragma omp simd
-        for (int64_t k = 0; k <= S; k++) { double v = ae[k] * inv; ae[k] = v < thr ? 0.0 : v; }
-#pragma omp simd
-        for (int64_t k = 0; k < S; k++) { double v = ao[k] * inv; ao[k] = v < thr ? 0.0 : v; }
-        logC += log(c) + m;
-        E[SO + 2] = logC;
+        sh = (double)((int64_t)((le_bits_d(c) >> 52) & 0x7ff) - 1023) * LN2;
     }
     const double *ae = w + y->A + (Tn - 1) * AS;
     const double fin = ae[S] + (S > 0 ? ae[SE + S - 1] : 0.0);
@@ -217,59 +276,70 @@ static int TFN(ctc_seq_prob)(const TFN(ctc_seq) *q, double *loss) {
     const double logP = logC + log(fin);
     const double tol = LE_CTC_TOL * (1.0 + fabs(logP));
 
-    /* backward: beta (exclusive of the emission at t), normalised every step */
+    /* backward: beta (exclusive of the emission at t), scaled by powers of 2;
+     * entries below the band stay 0 from this initialisation */
     double *restrict bc = w + y->B0;
     double *restrict bn = w + y->B1;
-    for (int64_t k = 0; k < AS; k++) bc[k] = 0.0;
+    for (int64_t k = 0; k < 2 * AS; k++) bc[k] = 0.0;   /* B0 and B1 */
     bc[S] = 1.0;
     if (S > 0) bc[SE + S - 1] = 1.0;
-    double logD = 0.0;
+    double logD = 0.0, f = 1.0;
+    int64_t fe = 0;                 /* f = 2^-fe */
     for (int64_t t = Tn - 1; t >= 0; t--) {
+        CTC_BAND(t)
         if (t < Tn - 1) {
             const double *restrict E1 = w + y->E + (t + 1) * ES;
             const double eb1 = E1[SO];
             const double *restrict ce = bc, *restrict co = bc + SE;
             double *restrict ne = bn, *restrict no = bn + SE;
             double de = 0.0, dn = 0.0;
+            const int64_t eh = beh < S ? beh : S - 1;   /* last even state with k < S */
 #pragma omp simd reduction(+:de)
-            for (int64_t k = 0; k < S; k++) { double v = ce[k] * eb1 + co[k] * E1[k]; ne[k] = v; de += v; }
-            ne[S] = ce[S] * eb1;
-            de += ne[S];
+            for (int64_t k = bel; k <= eh; k++) {
+                double v = (ce[k] * eb1 + co[k] * E1[k]) * f;
+                ne[k] = v; de += v;
+            }
+            if (beh == S) { ne[S] = ce[S] * eb1 * f; de += ne[S]; }
             if (S > 0) {
+                const int64_t oh = boh < S - 1 ? boh : S - 2;
 #pragma omp simd reduction(+:dn)
-                for (int64_t k = 0; k < S - 1; k++) {
-                    double v = co[k] * E1[k] + ce[k + 1] * eb1 + sk[k + 1] * co[k + 1] * E1[k + 1];
+                for (int64_t k = bol; k <= oh; k++) {
+                    double v = (co[k] * E1[k] + ce[k + 1] * eb1 + sk[k + 1] * co[k + 1] * E1[k + 1]) * f;
                     no[k] = v; dn += v;
                 }
-                double v = co[S - 1] * E1[S - 1] + ce[S] * eb1;
-                no[S - 1] = v; dn += v;
+                if (boh == S - 1) {
+                    double v = (co[S - 1] * E1[S - 1] + ce[S] * eb1) * f;
+                    no[S - 1] = v; dn += v;
+                }
             }
             const double d = de + dn;
             if (!(d >= DBL_MIN && d <= DBL_MAX)) return 1;
-            const double inv = 1.0 / d;
-#pragma omp simd
-            for (int64_t k = 0; k <= S; k++) { double v = ne[k] * inv; ne[k] = v < thr ? 0.0 : v; }
-#pragma omp simd
-            for (int64_t k = 0; k < S; k++) { double v = no[k] * inv; no[k] = v < thr ? 0.0 : v; }
-            logD += log(d) + E1[SO + 1];
+            logD += E1[SO + 1] + (double)fe * LN2;
+            fe = (int64_t)((le_bits_d(d) >> 52) & 0x7ff) - 1023;
+            f = le_d_from_bits((uint64_t)(1023 - fe) << 52);
             double *tmp = bc; bc = bn; bn = tmp;
         }
-        /* posterior at t: alpha_t * beta_t over the states */
+        /* posterior at t: alpha_t * beta_t over the band */
         const double *restrict ae_t = w + y->A + t * AS;
         const double *restrict ao_t = ae_t + SE;
         const double *restrict be = bc, *restrict bo = bc + SE;
         double *restrict po = bn + SE;      /* bn is free until the next step */
         double ze = 0.0, zo = 0.0;
 #pragma omp simd reduction(+:ze)
-        for (int64_t k = 0; k <= S; k++) ze += ae_t[k] * be[k];
+        for (int64_t k = bel; k <= beh; k++) ze += ae_t[k] * be[k];
+        if (q->grad) {
+            for (int64_t k = 0; k < bol; k++) po[k] = 0.0;
+            for (int64_t k = boh + 1; k < S; k++) po[k] = 0.0;
+        }
 #pragma omp simd reduction(+:zo)
-        for (int64_t k = 0; k < S; k++) { double v = ao_t[k] * bo[k]; po[k] = v; zo += v; }
+        for (int64_t k = bol; k <= boh; k++) { double v = ao_t[k] * bo[k]; po[k] = v; zo += v; }
         const double Z = ze + zo;
         if (!(Z >= DBL_MIN)) return 1;
         const double logC_t = w[y->E + t * ES + SO + 2];
-        if (!(fabs(log(Z) + logC_t + logD - logP) <= tol)) return 1;
+        if (!(fabs(le_log(Z) + logC_t + logD - logP) <= tol)) return 1;
         if (q->grad) TFN(ctc_grad_row)(q, t, ze, po, 1.0 / Z);
     }
+#undef CTC_BAND
     /* P once more from the backward recursion alone: catches alignments the
      * forward recursion lost at t = 0 (which every alpha_t then lacks). */
     {
@@ -354,9 +424,9 @@ static double TFN(ctc_seq_log)(const TFN(ctc_seq) *q) {
         double *restrict pe = bn, *restrict po = bn + SE;
         double mx = NINF;
 #pragma omp simd reduction(max:mx)
-        for (int64_t k = 0; k <= S; k++) { double v = ae_t[k] + be[k]; pe[k] = v; mx = v > mx ? v : mx; }
+        for (int64_t k = 0; k <= S; k++) { double v = ae_t[k] + be[k]; pe[k] = v; mx = fmax(mx, v); }
 #pragma omp simd reduction(max:mx)
-        for (int64_t k = 0; k < S; k++) { double v = ao_t[k] + bo[k]; po[k] = v; mx = v > mx ? v : mx; }
+        for (int64_t k = 0; k < S; k++) { double v = ao_t[k] + bo[k]; po[k] = v; mx = fmax(mx, v); }
         if (mx == NINF) mx = 0.0;
         double ze = 0.0, zo = 0.0;
 #pragma omp simd reduction(+:ze)
@@ -400,6 +470,8 @@ int TFN(le_ctc)(le_ctc_args *a) {
 
 #pragma omp parallel num_threads(nt) reduction(+:nlog)
     {
+        unsigned int csr;
+        CTC_FTZ_ON(csr);
         double *w = NULL;
         if (posix_memalign((void **)&w, 64, (size_t)(need > 0 ? need : 8) * sizeof(double)) != 0)
             w = NULL;
@@ -452,6 +524,7 @@ int TFN(le_ctc)(le_ctc_args *a) {
             lossd[n] = loss;
         }
         free(w);
+        CTC_FTZ_OFF(csr);
     }
     a->n_log_path = nlog;
     if (failed) { free(lossd); return LE_ERR_NOMEM; }
