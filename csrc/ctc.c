@@ -65,32 +65,37 @@
 static inline int64_t ctc_r8(int64_t n) { return (n + 7) & ~(int64_t)7; }
 
 /* Offsets (in doubles) of one sequence's scratch: T_n input steps, S labels,
- * C classes.  Returns the total size; used both to allocate and to index. */
+ * C classes; `split` adds the beta rows of the two-thread schedule.  Returns
+ * the total size; used both to allocate and to index. */
 typedef struct {
     int64_t SE, SO;     /* padded lengths of the blank / label state vectors */
-    int64_t AS, ES;     /* row strides of A (alpha per step) and E (emissions per step) */
-    int64_t A, E, B0, B1, SK, POST, total;
+    int64_t AS, ES;     /* row strides of A / BA (states per step) and E (emissions per step) */
+    int64_t A, E, BA, B0, B1, SK, TMP, total;
 } ctc_lay;
 
-static int64_t ctc_layout(int64_t Tn, int64_t S, int64_t C, ctc_lay *y) {
+/* Slots of an E row after the SO label emissions. */
+#define CTC_EB 0        /* blank emission */
+#define CTC_M 1         /* shift m_t of the emissions */
+#define CTC_LOGC 2      /* log scale of the stored alpha row */
+#define CTC_LOGD 3      /* log scale of the stored beta row */
+
+static int64_t ctc_layout(int64_t Tn, int64_t S, int64_t C, int split, ctc_lay *y) {
     y->SE = ctc_r8(S + 1);
     y->SO = ctc_r8(S);
     y->AS = y->SE + y->SO;
-    y->ES = y->SO + 8;      /* label emissions, then blank emission, m_t, log scale */
+    y->ES = y->SO + 8;
     int64_t o = 0;
     y->A = o;    o += Tn * y->AS;
     y->E = o;    o += Tn * y->ES;
+    y->BA = o;   o += split ? Tn * y->AS : 0;
     y->B0 = o;   o += y->AS;
     y->B1 = o;   o += y->AS;
     y->SK = o;   o += y->SO + 8;
-    y->POST = o; o += ctc_r8(C);
+    y->TMP = o;  o += ctc_r8(C) + y->SO;   /* class posteriors, label-state posteriors */
     y->total = o;
     return o;
 }
 
-/* log(u) for u = 0 or u in [1, 4] (a sum of exponentials relative to the
- * largest, which contributes exactly 1), or NaN: selects only, so loops over
- * it vectorise (le_log handles the whole range and does not). */
 static inline double ctc_log_1to4(double u) {
     const double r2 = 1.4142135623730951, r8 = 2.8284271247461903;
     double e = u > r8 ? 2.0 : (u > r2 ? 1.0 : 0.0);
@@ -117,6 +122,40 @@ static inline int64_t ctc_min_len(const int64_t *l, int64_t S) {
     int64_t r = S;
     for (int64_t k = 1; k < S; k++) r += l[k] == l[k - 1];
     return r;
+}
+
+/* Band of step t (r = Tn-1-t steps left): blank states k in [bel, beh],
+ * label states k in [bol, boh] -- alpha vanishes beyond state 2t+1, beta
+ * where the end is out of reach. */
+typedef struct { int64_t bel, beh, bol, boh; } ctc_band;
+
+static inline ctc_band ctc_band_at(int64_t t, int64_t Tn, int64_t S) {
+    const int64_t r = Tn - 1 - t;
+    ctc_band b;
+    b.bel = S - r > 0 ? S - r : 0;
+    b.bol = S - 1 - r > 0 ? S - 1 - r : 0;
+    b.beh = t < S ? t : S;
+    b.boh = t < S - 1 ? t : S - 1;
+    return b;
+}
+
+static inline int64_t ctc_exponent(double v) {
+    return (int64_t)((le_bits_d(v) >> 52) & 0x7ff) - 1023;
+}
+
+static inline double ctc_pow2m(int64_t e) {     /* 2^-e, e in the normal range */
+    return le_d_from_bits((uint64_t)(1023 - e) << 52);
+}
+
+static inline void ctc_beta_init(double *restrict bc, int64_t S, int64_t SE) {
+    bc[S] = 1.0;
+    if (S > 0) bc[S - 1] = 0.0;
+    if (S > 0) bc[SE + S - 1] = 1.0;
+    if (S > 1) bc[SE + S - 2] = 0.0;
+}
+
+static void ctc_skip_mask(double *sk, const int64_t *l, int64_t S) {
+    for (int64_t k = 0; k < S; k++) sk[k] = (k > 0 && l[k] != l[k - 1]) ? 1.0 : 0.0;
 }
 
 #define LE_T float
@@ -148,7 +187,7 @@ typedef struct {
     double sc;              /* gradient scale (upstream gradient / mean denominator) */
     int logits;             /* gradient with respect to logits */
     T *grad;                /* gradient base (T, N, C) or NULL */
-    double *w;              /* scratch, laid out by ctc_layout */
+    double *w;              /* sequence scratch, laid out by ctc_layout */
     const ctc_lay *y;
 } TFN(ctc_seq);
 
@@ -156,11 +195,12 @@ static inline const T *TFN(ctc_row)(const TFN(ctc_seq) *q, int64_t t) {
     return q->lp + (t * q->N + q->n) * q->C;
 }
 
-/* Gradient row t from the (unnormalised) blank and label posteriors. */
+/* Gradient row t from the blank posterior mass and the label-state
+ * posteriors po (unnormalised, 0 outside the band); post: C doubles. */
 static inline void TFN(ctc_grad_row)(const TFN(ctc_seq) *q, int64_t t, double pe_sum,
-                                     const double *restrict po, double invZ) {
+                                     const double *restrict po, double invZ,
+                                     double *restrict post) {
     const int64_t C = q->C, S = q->S;
-    double *restrict post = q->w + q->y->POST;
     memset(post, 0, (size_t)C * sizeof(double));
     post[q->blank] = pe_sum * invZ;
     for (int64_t k = 0; k < S; k++) post[q->l[k]] += po[k] * invZ;
@@ -176,185 +216,247 @@ static inline void TFN(ctc_grad_row)(const TFN(ctc_seq) *q, int64_t t, double pe
     }
 }
 
-/* Probability space.  Returns 0 and the loss, or 1 when the sequence must go
- * to the log-space path (range exceeded, inconsistent, or non-finite input).
- *
- * Scaling: the emissions of step t are exp(lp - mt) with mt = (largest
- * log-probability among the sequence's classes at t) + (binary exponent of
- * the previous step's alpha sum) * ln 2, so the stored alpha rows stay near 1
- * without a separate normalisation pass; logC_t = sum of mt is their log
- * scale.  beta is scaled by exact powers of two.  Bands: alpha_t vanishes for
- * states beyond 2t+1, beta_t for states that cannot reach the end in the
- * remaining steps; neither is computed there. */
-static int TFN(ctc_seq_prob)(const TFN(ctc_seq) *q, double *loss) {
+/* ---- probability space, in phases ------------------------------------------
+ * 1. emissions of steps [t0, t1): E_t[k] = exp(lp[t, l_k] - m_t) over the
+ *    labels the band needs, m_t the largest of the log-probabilities used;
+ * 2. forward: alpha rows, each scaled by the exact power of two that brings
+ *    the previous row's sum near 1; logC_t is the row's log scale;
+ * 3. backward: beta rows (exclusive of the emission at t) scaled likewise;
+ * 4. posterior at t: alpha_t * beta_t over the band -> gradient row, and the
+ *    check that log sum_s alpha_t beta_t + logC_t + logD_t equals log P.
+ * One thread runs them in turn, fusing 3 and 4; for a batch smaller than the
+ * thread count, 1 and 4 are split over the steps and 2 and 3 run side by
+ * side.  Every value is computed by the same expression either way, so the
+ * results do not depend on the schedule.  A phase returning 1 sends the
+ * sequence to the log-space path. */
+static void TFN(ctc_emit)(const TFN(ctc_seq) *q, int64_t t0, int64_t t1, double *restrict er) {
     const ctc_lay *y = q->y;
-    const int64_t S = q->S, Tn = q->Tn, SE = y->SE, AS = y->AS, ES = y->ES, SO = y->SO;
+    const int64_t S = q->S, Tn = q->Tn, ES = y->ES, SO = y->SO, C = q->C;
     const int64_t *l = q->l;
-    double *w = q->w;
-    const double *restrict sk = w + y->SK;
-    const double LN2 = 0.693147180559945309417;
-    double logC = 0.0, sh = 0.0;
-
-    /* Band of step t (r = Tn-1-t steps left): blank states k in [S-r, t],
-     * label states k in [S-1-r, t], clipped to the vectors. */
-#define CTC_BAND(t)                                                           \
-    const int64_t r_ = Tn - 1 - (t);                                          \
-    const int64_t bel = S - r_ > 0 ? S - r_ : 0;                              \
-    const int64_t bol = S - 1 - r_ > 0 ? S - 1 - r_ : 0;                      \
-    const int64_t beh = (t) < S ? (t) : S;                                    \
-    const int64_t boh = (t) < S - 1 ? (t) : S - 1;
-
-    for (int64_t t = 0; t < Tn; t++) {
-        CTC_BAND(t)
+    for (int64_t t = t0; t < t1; t++) {
+        const ctc_band b = ctc_band_at(t, Tn, S);
         const T *row = TFN(ctc_row)(q, t);
-        double *restrict E = w + y->E + t * ES;
+        double *restrict E = q->w + y->E + t * ES;
         const double lb = (double)row[q->blank];
-        /* label emissions needed at t: the band, and one below for beta */
-        const int64_t k0 = bol > 0 ? bol - 1 : 0;
-        double m = lb, mt, eb;
-        if (q->C < boh - k0 + 1) {
+        /* label emissions needed at t: the band, and one below it for beta */
+        const int64_t k0 = b.bol > 0 ? b.bol - 1 : 0;
+        double m = lb, eb;
+        if (C < b.boh - k0 + 1) {
             /* fewer classes than labels: exponentiate the row, then gather */
-            const int64_t C = q->C;
-            double *restrict er = w + y->POST;
             for (int64_t c = 0; c < C; c++) er[c] = (double)row[c];
 #pragma omp simd reduction(max:m)
             for (int64_t c = 0; c < C; c++) m = er[c] > m ? er[c] : m;
             if (m == -(double)INFINITY) m = 0.0;
-            mt = m + sh;
 #pragma omp simd
-            for (int64_t c = 0; c < C; c++) er[c] = le_exp(er[c] - mt);
-            for (int64_t k = k0; k <= boh; k++) E[k] = er[l[k]];
+            for (int64_t c = 0; c < C; c++) er[c] = le_exp(er[c] - m);
+            for (int64_t k = k0; k <= b.boh; k++) E[k] = er[l[k]];
             eb = er[q->blank];
         } else {
-            for (int64_t k = k0; k <= boh; k++) E[k] = (double)row[l[k]];
+            for (int64_t k = k0; k <= b.boh; k++) E[k] = (double)row[l[k]];
 #pragma omp simd reduction(max:m)
-            for (int64_t k = k0; k <= boh; k++) m = E[k] > m ? E[k] : m;
+            for (int64_t k = k0; k <= b.boh; k++) m = E[k] > m ? E[k] : m;
             if (m == -(double)INFINITY) m = 0.0;
-            mt = m + sh;
 #pragma omp simd
-            for (int64_t k = k0; k <= boh; k++) E[k] = le_exp(E[k] - mt);
-            eb = le_exp(lb - mt);
+            for (int64_t k = k0; k <= b.boh; k++) E[k] = le_exp(E[k] - m);
+            eb = le_exp(lb - m);
         }
-        E[SO] = eb;
-        E[SO + 1] = mt;
-        logC += mt;
-        E[SO + 2] = logC;
+        E[SO + CTC_EB] = eb;
+        E[SO + CTC_M] = m;
+    }
+}
+
+/* Forward.  Returns 0 and log P, or 1. */
+static int TFN(ctc_fwd)(const TFN(ctc_seq) *q, double *logP_out) {
+    const ctc_lay *y = q->y;
+    const int64_t S = q->S, Tn = q->Tn, SE = y->SE, AS = y->AS, ES = y->ES, SO = y->SO;
+    double *w = q->w;
+    const double *restrict sk = w + y->SK;
+    const double LN2 = 0.693147180559945309417;
+    double logC = 0.0, f = 1.0;
+    int64_t fe = 0;                 /* f = 2^-fe */
+    for (int64_t t = 0; t < Tn; t++) {
+        const ctc_band b = ctc_band_at(t, Tn, S);
+        double *restrict E = w + y->E + t * ES;
+        const double eb = E[SO + CTC_EB] * f;
+        logC += E[SO + CTC_M] + (double)fe * LN2;
+        E[SO + CTC_LOGC] = logC;
         double *restrict ae = w + y->A + t * AS;
         double *restrict ao = ae + SE;
         double se = 0.0, so = 0.0;
         if (t == 0) {
-            if (bel == 0) { ae[0] = eb; se = eb; }
+            if (b.bel == 0) { ae[0] = eb; se = eb; }
             if (S > 0) { ao[0] = E[0]; so = E[0]; }
         } else {
             const double *restrict pe = ae - AS;
             const double *restrict po = ao - AS;
-            if (bel == 0) { ae[0] = pe[0] * eb; se = ae[0]; }
+            if (b.bel == 0) { ae[0] = pe[0] * eb; se = ae[0]; }
 #pragma omp simd reduction(+:se)
-            for (int64_t k = bel > 1 ? bel : 1; k <= beh; k++) {
+            for (int64_t k = b.bel > 1 ? b.bel : 1; k <= b.beh; k++) {
                 double v = (pe[k] + po[k - 1]) * eb;
                 ae[k] = v; se += v;
             }
             if (S > 0) {
-                if (bol == 0) { ao[0] = (po[0] + pe[0]) * E[0]; so = ao[0]; }
+                if (b.bol == 0) { ao[0] = (po[0] + pe[0]) * E[0] * f; so = ao[0]; }
 #pragma omp simd reduction(+:so)
-                for (int64_t k = bol > 1 ? bol : 1; k <= boh; k++) {
-                    double v = (po[k] + pe[k] + sk[k] * po[k - 1]) * E[k];
+                for (int64_t k = b.bol > 1 ? b.bol : 1; k <= b.boh; k++) {
+                    double v = (po[k] + pe[k] + sk[k] * po[k - 1]) * E[k] * f;
                     ao[k] = v; so += v;
                 }
             }
         }
         /* the next step reads one state further */
-        if (beh < S) ae[beh + 1] = 0.0;
-        if (boh < S - 1) ao[boh + 1] = 0.0;
+        if (b.beh < S) ae[b.beh + 1] = 0.0;
+        if (b.boh < S - 1) ao[b.boh + 1] = 0.0;
         const double c = se + so;
         if (!(c >= DBL_MIN && c <= DBL_MAX)) return 1;
-        sh = (double)((int64_t)((le_bits_d(c) >> 52) & 0x7ff) - 1023) * LN2;
+        fe = ctc_exponent(c);
+        f = ctc_pow2m(fe);
     }
     const double *ae = w + y->A + (Tn - 1) * AS;
     const double fin = ae[S] + (S > 0 ? ae[SE + S - 1] : 0.0);
     if (!(fin >= DBL_MIN)) return 1;
-    const double logP = logC + log(fin);
-    const double tol = LE_CTC_TOL * (1.0 + fabs(logP));
+    *logP_out = logC + log(fin);
+    return 0;
+}
 
-    /* backward: beta (exclusive of the emission at t), scaled by powers of 2;
-     * entries below the band stay 0 from this initialisation */
+/* One backward step: beta_t (into ne/no) from beta_{t+1} (ce/co), times f.
+ * Returns the row's sum. */
+static inline double TFN(ctc_bwd_step)(const TFN(ctc_seq) *q, int64_t t, const double *restrict cb,
+                                       double *restrict nb, double f) {
+    const ctc_lay *y = q->y;
+    const int64_t S = q->S, SE = y->SE, SO = y->SO;
+    const double *restrict sk = q->w + y->SK;
+    const ctc_band b = ctc_band_at(t, q->Tn, S);
+    const double *restrict E1 = q->w + y->E + (t + 1) * y->ES;
+    const double eb1 = E1[SO + CTC_EB];
+    const double *restrict ce = cb, *restrict co = cb + SE;
+    double *restrict ne = nb, *restrict no = nb + SE;
+    double de = 0.0, dn = 0.0;
+    const int64_t eh = b.beh < S ? b.beh : S - 1;
+#pragma omp simd reduction(+:de)
+    for (int64_t k = b.bel; k <= eh; k++) {
+        double v = (ce[k] * eb1 + co[k] * E1[k]) * f;
+        ne[k] = v; de += v;
+    }
+    if (b.beh == S) { ne[S] = ce[S] * eb1 * f; de += ne[S]; }
+    if (S > 0) {
+        const int64_t oh = b.boh < S - 1 ? b.boh : S - 2;
+#pragma omp simd reduction(+:dn)
+        for (int64_t k = b.bol; k <= oh; k++) {
+            double v = (co[k] * E1[k] + ce[k + 1] * eb1 + sk[k + 1] * co[k + 1] * E1[k + 1]) * f;
+            no[k] = v; dn += v;
+        }
+        if (b.boh == S - 1) {
+            double v = (co[S - 1] * E1[S - 1] + ce[S] * eb1) * f;
+            no[S - 1] = v; dn += v;
+        }
+    }
+    /* the previous step reads one state below the band */
+    if (b.bel > 0) ne[b.bel - 1] = 0.0;
+    if (b.bol > 0) no[b.bol - 1] = 0.0;
+    return de + dn;
+}
+
+/* Posterior at t from the alpha row and beta row; writes the gradient row
+ * (tmp: TMP region of a thread).  Returns 1 when log P disagrees. */
+static inline int TFN(ctc_post)(const TFN(ctc_seq) *q, int64_t t, const double *restrict bt,
+                                double logD_t, double logP, double *restrict tmp) {
+    const ctc_lay *y = q->y;
+    const int64_t S = q->S, SE = y->SE;
+    const ctc_band b = ctc_band_at(t, q->Tn, S);
+    const double *restrict ae_t = q->w + y->A + t * y->AS;
+    const double *restrict ao_t = ae_t + SE;
+    const double *restrict be = bt, *restrict bo = bt + SE;
+    double *restrict post = tmp;
+    double *restrict po = tmp + ctc_r8(q->C);
+    double ze = 0.0, zo = 0.0;
+#pragma omp simd reduction(+:ze)
+    for (int64_t k = b.bel; k <= b.beh; k++) ze += ae_t[k] * be[k];
+    if (q->grad) {
+        for (int64_t k = 0; k < b.bol && k < S; k++) po[k] = 0.0;
+        for (int64_t k = b.boh + 1; k < S; k++) po[k] = 0.0;
+    }
+#pragma omp simd reduction(+:zo)
+    for (int64_t k = b.bol; k <= b.boh; k++) { double v = ao_t[k] * bo[k]; po[k] = v; zo += v; }
+    const double Z = ze + zo;
+    if (!(Z >= DBL_MIN)) return 1;
+    const double logC_t = q->w[y->E + t * y->ES + y->SO + CTC_LOGC];
+    const double tol = LE_CTC_TOL * (1.0 + fabs(logP));
+    if (!(fabs(le_log(Z) + logC_t + logD_t - logP) <= tol)) return 1;
+    if (q->grad) TFN(ctc_grad_row)(q, t, ze, po, 1.0 / Z, post);
+    return 0;
+}
+
+/* P once more from the backward recursion alone (beta_0 and the emissions at
+ * 0): catches alignments the forward recursion lost at t = 0, which every
+ * alpha_t then lacks. */
+static inline int TFN(ctc_check_start)(const TFN(ctc_seq) *q, const double *restrict b0,
+                                       double logD_0, double logP) {
+    const ctc_lay *y = q->y;
+    const double *E0 = q->w + y->E;
+    const double Pb = E0[y->SO + CTC_EB] * b0[0] + (q->S > 0 ? E0[0] * b0[y->SE] : 0.0);
+    if (!(Pb >= DBL_MIN)) return 1;
+    const double tol = LE_CTC_TOL * (1.0 + fabs(logP));
+    return !(fabs(log(Pb) + E0[y->SO + CTC_M] + logD_0 - logP) <= tol);
+}
+
+/* The whole sequence on one thread (backward fused with the posterior). */
+static int TFN(ctc_seq_prob)(const TFN(ctc_seq) *q, double *loss) {
+    const ctc_lay *y = q->y;
+    const int64_t S = q->S, Tn = q->Tn, SE = y->SE, ES = y->ES, SO = y->SO;
+    double *w = q->w;
+    const double LN2 = 0.693147180559945309417;
+    TFN(ctc_emit)(q, 0, Tn, w + y->TMP);
+    double logP;
+    if (TFN(ctc_fwd)(q, &logP)) return 1;
     double *restrict bc = w + y->B0;
     double *restrict bn = w + y->B1;
-    for (int64_t k = 0; k < 2 * AS; k++) bc[k] = 0.0;   /* B0 and B1 */
-    bc[S] = 1.0;
-    if (S > 0) bc[SE + S - 1] = 1.0;
+    ctc_beta_init(bc, S, SE);
     double logD = 0.0, f = 1.0;
-    int64_t fe = 0;                 /* f = 2^-fe */
+    int64_t fe = 0;
     for (int64_t t = Tn - 1; t >= 0; t--) {
-        CTC_BAND(t)
         if (t < Tn - 1) {
-            const double *restrict E1 = w + y->E + (t + 1) * ES;
-            const double eb1 = E1[SO];
-            const double *restrict ce = bc, *restrict co = bc + SE;
-            double *restrict ne = bn, *restrict no = bn + SE;
-            double de = 0.0, dn = 0.0;
-            const int64_t eh = beh < S ? beh : S - 1;   /* last even state with k < S */
-#pragma omp simd reduction(+:de)
-            for (int64_t k = bel; k <= eh; k++) {
-                double v = (ce[k] * eb1 + co[k] * E1[k]) * f;
-                ne[k] = v; de += v;
-            }
-            if (beh == S) { ne[S] = ce[S] * eb1 * f; de += ne[S]; }
-            if (S > 0) {
-                const int64_t oh = boh < S - 1 ? boh : S - 2;
-#pragma omp simd reduction(+:dn)
-                for (int64_t k = bol; k <= oh; k++) {
-                    double v = (co[k] * E1[k] + ce[k + 1] * eb1 + sk[k + 1] * co[k + 1] * E1[k + 1]) * f;
-                    no[k] = v; dn += v;
-                }
-                if (boh == S - 1) {
-                    double v = (co[S - 1] * E1[S - 1] + ce[S] * eb1) * f;
-                    no[S - 1] = v; dn += v;
-                }
-            }
-            const double d = de + dn;
+            const double d = TFN(ctc_bwd_step)(q, t, bc, bn, f);
             if (!(d >= DBL_MIN && d <= DBL_MAX)) return 1;
-            logD += E1[SO + 1] + (double)fe * LN2;
-            fe = (int64_t)((le_bits_d(d) >> 52) & 0x7ff) - 1023;
-            f = le_d_from_bits((uint64_t)(1023 - fe) << 52);
+            logD += w[y->E + (t + 1) * ES + SO + CTC_M] + (double)fe * LN2;
+            fe = ctc_exponent(d);
+            f = ctc_pow2m(fe);
             double *tmp = bc; bc = bn; bn = tmp;
         }
-        /* posterior at t: alpha_t * beta_t over the band */
-        const double *restrict ae_t = w + y->A + t * AS;
-        const double *restrict ao_t = ae_t + SE;
-        const double *restrict be = bc, *restrict bo = bc + SE;
-        double *restrict po = bn + SE;      /* bn is free until the next step */
-        double ze = 0.0, zo = 0.0;
-#pragma omp simd reduction(+:ze)
-        for (int64_t k = bel; k <= beh; k++) ze += ae_t[k] * be[k];
-        if (q->grad) {
-            for (int64_t k = 0; k < bol; k++) po[k] = 0.0;
-            for (int64_t k = boh + 1; k < S; k++) po[k] = 0.0;
-        }
-#pragma omp simd reduction(+:zo)
-        for (int64_t k = bol; k <= boh; k++) { double v = ao_t[k] * bo[k]; po[k] = v; zo += v; }
-        const double Z = ze + zo;
-        if (!(Z >= DBL_MIN)) return 1;
-        const double logC_t = w[y->E + t * ES + SO + 2];
-        if (!(fabs(le_log(Z) + logC_t + logD - logP) <= tol)) return 1;
-        if (q->grad) TFN(ctc_grad_row)(q, t, ze, po, 1.0 / Z);
+        if (TFN(ctc_post)(q, t, bc, logD, logP, w + y->TMP)) return 1;
     }
-#undef CTC_BAND
-    /* P once more from the backward recursion alone: catches alignments the
-     * forward recursion lost at t = 0 (which every alpha_t then lacks). */
-    {
-        const double *E0 = w + y->E;
-        const double Pb = E0[SO] * bc[0] + (S > 0 ? E0[0] * bc[SE] : 0.0);
-        if (!(Pb >= DBL_MIN)) return 1;
-        if (!(fabs(log(Pb) + E0[SO + 1] + logD - logP) <= tol)) return 1;
-    }
+    if (TFN(ctc_check_start)(q, bc, logD, logP)) return 1;
     *loss = -logP;
+    return 0;
+}
+
+/* Backward storing every beta row (BA) and its log scale (two-thread schedule). */
+static int TFN(ctc_bwd_store)(const TFN(ctc_seq) *q) {
+    const ctc_lay *y = q->y;
+    const int64_t S = q->S, Tn = q->Tn, AS = y->AS, ES = y->ES, SO = y->SO;
+    double *w = q->w;
+    const double LN2 = 0.693147180559945309417;
+    double *bc = w + y->BA + (Tn - 1) * AS;
+    ctc_beta_init(bc, S, y->SE);
+    double logD = 0.0, f = 1.0;
+    int64_t fe = 0;
+    w[y->E + (Tn - 1) * ES + SO + CTC_LOGD] = 0.0;
+    for (int64_t t = Tn - 2; t >= 0; t--) {
+        double *bn = w + y->BA + t * AS;
+        const double d = TFN(ctc_bwd_step)(q, t, bc, bn, f);
+        if (!(d >= DBL_MIN && d <= DBL_MAX)) return 1;
+        logD += w[y->E + (t + 1) * ES + SO + CTC_M] + (double)fe * LN2;
+        w[y->E + t * ES + SO + CTC_LOGD] = logD;
+        fe = ctc_exponent(d);
+        f = ctc_pow2m(fe);
+        bc = bn;
+    }
     return 0;
 }
 
 /* Log space: no range limit.  Returns the loss (+inf when no alignment has
  * non-zero probability, NaN from NaN inputs); gradient rows written when the
- * loss is finite (the caller handles the others). */
+ * loss is finite (the caller handles the others).  Single thread. */
 static double TFN(ctc_seq_log)(const TFN(ctc_seq) *q) {
     const ctc_lay *y = q->y;
     const int64_t S = q->S, Tn = q->Tn, SE = y->SE, AS = y->AS, ES = y->ES, SO = y->SO;
@@ -397,6 +499,7 @@ static double TFN(ctc_seq_log)(const TFN(ctc_seq) *q) {
 
     double *restrict bc = w + y->B0;
     double *restrict bn = w + y->B1;
+    double *restrict post = w + y->TMP;
     for (int64_t k = 0; k < AS; k++) bc[k] = NINF;
     bc[S] = 0.0;
     if (S > 0) bc[SE + S - 1] = 0.0;
@@ -433,9 +536,33 @@ static double TFN(ctc_seq_log)(const TFN(ctc_seq) *q) {
         for (int64_t k = 0; k <= S; k++) ze += le_exp(pe[k] - mx);
 #pragma omp simd reduction(+:zo)
         for (int64_t k = 0; k < S; k++) { double v = le_exp(po[k] - mx); po[k] = v; zo += v; }
-        TFN(ctc_grad_row)(q, t, ze, po, 1.0 / (ze + zo));
+        TFN(ctc_grad_row)(q, t, ze, po, 1.0 / (ze + zo), post);
     }
     return -logP;
+}
+
+/* Loss bookkeeping shared by both schedules: infinite / NaN losses and the
+ * gradient rows they imply, zero rows for t >= input length. */
+static void TFN(ctc_finish)(const TFN(ctc_seq) *q, int64_t Tmax, int zero_infinity, double *loss) {
+    T *g = q->grad;
+    const int64_t N = q->N, C = q->C, n = q->n, Tn = q->Tn;
+    if (*loss == (double)INFINITY) {
+        if (zero_infinity) *loss = 0.0;
+        if (g) {
+            const T fill = zero_infinity ? (T)0 : (T)NAN;
+            for (int64_t t = 0; t < Tn; t++) {
+                T *gr = g + (t * N + n) * C;
+                for (int64_t c = 0; c < C; c++) gr[c] = fill;
+            }
+        }
+    } else if (*loss != *loss && g) {
+        for (int64_t t = 0; t < Tn; t++) {
+            T *gr = g + (t * N + n) * C;
+            for (int64_t c = 0; c < C; c++) gr[c] = (T)NAN;
+        }
+    }
+    if (g)
+        for (int64_t t = Tn; t < Tmax; t++) memset(g + (t * N + n) * C, 0, (size_t)C * sizeof(T));
 }
 
 int TFN(le_ctc)(le_ctc_args *a) {
@@ -445,8 +572,8 @@ int TFN(le_ctc)(le_ctc_args *a) {
     T *g = (T *)a->grad;
     a->n_log_path = 0;
 
-    /* Targets are checked before anything is written; the largest scratch. */
-    int64_t need = 0;
+    /* Targets are checked before anything is written. */
+    int64_t work = 0;
     for (int64_t n = 0; n < N; n++) {
         const int64_t *l = tg + off[n];
         for (int64_t k = 0; k < tl[n]; k++) {
@@ -454,18 +581,33 @@ int TFN(le_ctc)(le_ctc_args *a) {
             if (v < 0 || v >= C) { a->bad_sample = n; a->bad_pos = k; return LE_CTC_ERR_TARGET_RANGE; }
             if (v == blank) { a->bad_sample = n; a->bad_pos = k; return LE_CTC_ERR_TARGET_BLANK; }
         }
+        work += il[n] * (2 * tl[n] + 1 + C);
+    }
+    const int nt = le_threads_for(work, a->n_threads);
+    /* a batch smaller than the thread count: each sequence on all threads */
+    const int split = nt > 1 && N < nt;
+    int64_t need = 8, need_seq = 8;
+    for (int64_t n = 0; n < N; n++) {
         ctc_lay y;
-        const int64_t sz = ctc_layout(il[n], tl[n], C, &y);
-        if (sz > need) need = sz;
+        const int64_t sz = ctc_layout(il[n], tl[n], C, split, &y);
+        if (sz > need_seq) need_seq = sz;
+    }
+    need = split ? 8 : need_seq;
+    if (split) {    /* per-thread part: TMP of the largest layout */
+        for (int64_t n = 0; n < N; n++) {
+            ctc_lay y;
+            ctc_layout(il[n], tl[n], C, split, &y);
+            if (y.total - y.TMP > need) need = y.total - y.TMP;
+        }
     }
     double *lossd = (double *)malloc((size_t)(N > 0 ? N : 1) * sizeof(double));
-    if (!lossd) return LE_ERR_NOMEM;
-
-    int64_t work = 0;
-    for (int64_t n = 0; n < N; n++) work += il[n] * (2 * tl[n] + 1 + C);
-    const int nt = le_threads_for(work, a->n_threads);
+    double *wseq = NULL;
+    if (split && posix_memalign((void **)&wseq, 64, (size_t)need_seq * sizeof(double)) != 0)
+        wseq = NULL;
+    if (!lossd || (split && !wseq)) { free(lossd); free(wseq); return LE_ERR_NOMEM; }
     const int red = a->reduction;
-    int failed = 0;
+    int failed = 0, bad_sh = 0;
+    double logP_sh = 0.0;
     int64_t nlog = 0;
 
 #pragma omp parallel num_threads(nt) reduction(+:nlog)
@@ -473,59 +615,104 @@ int TFN(le_ctc)(le_ctc_args *a) {
         unsigned int csr;
         CTC_FTZ_ON(csr);
         double *w = NULL;
-        if (posix_memalign((void **)&w, 64, (size_t)(need > 0 ? need : 8) * sizeof(double)) != 0)
-            w = NULL;
+        if (posix_memalign((void **)&w, 64, (size_t)need * sizeof(double)) != 0) w = NULL;
         if (!w) {
 #pragma omp atomic write
             failed = 1;
         }
+#pragma omp barrier
+        if (!split) {
 #pragma omp for schedule(dynamic, 1)
-        for (int64_t n = 0; n < N; n++) {
-            if (!w) continue;
-            const int64_t Tn = il[n], S = tl[n];
-            const int64_t *l = tg + off[n];
-            ctc_lay y;
-            ctc_layout(Tn, S, C, &y);
-            double sc = a->go_scalar;
-            if (red == LE_RED_NONE && go) sc = (double)go[n];
-            if (red == LE_RED_MEAN) sc = sc / ((double)(S > 1 ? S : 1) * (double)N);
-            TFN(ctc_seq) q = {(const T *)a->lp, N, C, blank, n, Tn, S, l, sc, a->grad_logits,
-                              g, w, &y};
-            double loss;
-            if (Tn == 0) {
-                loss = S == 0 ? 0.0 : (double)INFINITY;
-            } else if (Tn < ctc_min_len(l, S)) {
-                loss = (double)INFINITY;
-            } else {
-                double *sk = w + y.SK;
-                for (int64_t k = 0; k < S; k++) sk[k] = (k > 0 && l[k] != l[k - 1]) ? 1.0 : 0.0;
-                if (a->force_log || TFN(ctc_seq_prob)(&q, &loss) != 0) {
-                    loss = TFN(ctc_seq_log)(&q);
-                    nlog++;
-                }
-            }
-            if (loss == (double)INFINITY) {
-                if (a->zero_infinity) loss = 0.0;
-                if (g) {
-                    const T fill = a->zero_infinity ? (T)0 : (T)NAN;
-                    for (int64_t t = 0; t < Tn; t++) {
-                        T *gr = g + (t * N + n) * C;
-                        for (int64_t c = 0; c < C; c++) gr[c] = fill;
+            for (int64_t n = 0; n < N; n++) {
+                if (failed) continue;
+                const int64_t Tn = il[n], S = tl[n];
+                const int64_t *l = tg + off[n];
+                ctc_lay y;
+                ctc_layout(Tn, S, C, 0, &y);
+                double sc = a->go_scalar;
+                if (red == LE_RED_NONE && go) sc = (double)go[n];
+                if (red == LE_RED_MEAN) sc = sc / ((double)(S > 1 ? S : 1) * (double)N);
+                TFN(ctc_seq) q = {(const T *)a->lp, N, C, blank, n, Tn, S, l, sc, a->grad_logits,
+                                  g, w, &y};
+                double loss;
+                if (Tn == 0) {
+                    loss = S == 0 ? 0.0 : (double)INFINITY;
+                } else if (Tn < ctc_min_len(l, S)) {
+                    loss = (double)INFINITY;
+                } else {
+                    ctc_skip_mask(w + y.SK, l, S);
+                    if (a->force_log || TFN(ctc_seq_prob)(&q, &loss) != 0) {
+                        loss = TFN(ctc_seq_log)(&q);
+                        nlog++;
                     }
                 }
-            } else if (loss != loss && g) {
-                for (int64_t t = 0; t < Tn; t++) {
-                    T *gr = g + (t * N + n) * C;
-                    for (int64_t c = 0; c < C; c++) gr[c] = (T)NAN;
+                TFN(ctc_finish)(&q, Tmax, a->zero_infinity, &loss);
+                lossd[n] = loss;
+            }
+        } else {
+            for (int64_t n = 0; n < N; n++) {
+                if (failed) break;          /* same value on every thread after the barrier */
+                const int64_t Tn = il[n], S = tl[n];
+                const int64_t *l = tg + off[n];
+                ctc_lay y;
+                ctc_layout(Tn, S, C, 1, &y);
+                double sc = a->go_scalar;
+                if (red == LE_RED_NONE && go) sc = (double)go[n];
+                if (red == LE_RED_MEAN) sc = sc / ((double)(S > 1 ? S : 1) * (double)N);
+                TFN(ctc_seq) q = {(const T *)a->lp, N, C, blank, n, Tn, S, l, sc, a->grad_logits,
+                                  g, wseq, &y};
+                double *tmp = w;    /* this thread's TMP */
+                const int trivial = Tn == 0 || Tn < ctc_min_len(l, S);
+                const int prob = !trivial && !a->force_log;
+                if (prob) {
+#pragma omp single
+                    { ctc_skip_mask(wseq + y.SK, l, S); bad_sh = 0; }
+#pragma omp for schedule(static)
+                    for (int64_t t = 0; t < Tn; t++) TFN(ctc_emit)(&q, t, t + 1, tmp);
+#pragma omp sections reduction(|:bad_sh)
+                    {
+#pragma omp section
+                        bad_sh |= TFN(ctc_fwd)(&q, &logP_sh);
+#pragma omp section
+                        bad_sh |= TFN(ctc_bwd_store)(&q);
+                    }
+#pragma omp single
+                    {
+                        if (!bad_sh)
+                            bad_sh = TFN(ctc_check_start)(&q, wseq + y.BA,
+                                                          wseq[y.E + y.SO + CTC_LOGD], logP_sh);
+                    }
+                    if (!bad_sh) {
+#pragma omp for schedule(static) reduction(|:bad_sh)
+                        for (int64_t t = 0; t < Tn; t++)
+                            bad_sh |= TFN(ctc_post)(&q, t, wseq + y.BA + t * y.AS,
+                                                    wseq[y.E + t * y.ES + y.SO + CTC_LOGD],
+                                                    logP_sh, tmp);
+                    }
+                }
+#pragma omp single
+                {
+                    double loss;
+                    if (Tn == 0) {
+                        loss = S == 0 ? 0.0 : (double)INFINITY;
+                    } else if (Tn < ctc_min_len(l, S)) {
+                        loss = (double)INFINITY;
+                    } else if (prob && !bad_sh) {
+                        loss = -logP_sh;
+                    } else {
+                        ctc_skip_mask(wseq + y.SK, l, S);
+                        loss = TFN(ctc_seq_log)(&q);
+                        nlog++;
+                    }
+                    TFN(ctc_finish)(&q, Tmax, a->zero_infinity, &loss);
+                    lossd[n] = loss;
                 }
             }
-            if (g)
-                for (int64_t t = Tn; t < Tmax; t++) memset(g + (t * N + n) * C, 0, (size_t)C * sizeof(T));
-            lossd[n] = loss;
         }
         free(w);
         CTC_FTZ_OFF(csr);
     }
+    free(wseq);
     a->n_log_path = nlog;
     if (failed) { free(lossd); return LE_ERR_NOMEM; }
     if (red == LE_RED_NONE) {

@@ -246,6 +246,29 @@ def test_threads_bitwise_small_and_large_batch():
         le.set_num_threads(prev)
 
 
+def test_threads_bitwise_fallback_small_batch():
+    """A sequence beyond probability space's range, alone in its batch (both
+    recursions on separate threads), then among others."""
+    rng = np.random.default_rng(12)
+    prev = le.get_num_threads()
+    try:
+        for N in (1, 4):
+            lp, tg, il, tl = rand_inputs(rng, 400, N, 12, 80)
+            il[0], tl[0] = 400, 80
+            lp[:, 0, tg[0, 3]] -= 900.0          # a label almost impossible everywhere
+            want = ref_ctc(lp, tg, il, tl, reduction="none")
+            res = []
+            for nt in (1, 2, 3):
+                le.set_num_threads(nt)
+                res.append(le.ctc_loss(lp, tg, il, tl, reduction="none", grad=True))
+            np.testing.assert_allclose(res[0][0], want, rtol=1e-12)
+            for out, g in res[1:]:
+                np.testing.assert_array_equal(out, res[0][0])
+                np.testing.assert_array_equal(g, res[0][1])
+    finally:
+        le.set_num_threads(prev)
+
+
 def test_grad_output_none_and_grad_out():
     rng = np.random.default_rng(10)
     lp, tg, il, tl = rand_inputs(rng, 12, 4, 5, 4)
