@@ -204,14 +204,15 @@ static inline const T *TFN(ctc_row)(const TFN(ctc_seq) *q, int64_t t) {
 }
 
 /* Gradient row t from the blank posterior mass and the label-state
- * posteriors po (unnormalised, 0 outside the band); post: C doubles. */
+ * posteriors po[k0..k1] (unnormalised); post: C doubles. */
 static inline void TFN(ctc_grad_row)(const TFN(ctc_seq) *q, int64_t t, double pe_sum,
-                                     const double *restrict po, double invZ,
-                                     double *restrict post) {
-    const int64_t C = q->C, S = q->S;
+                                     const double *restrict po, int64_t k0, int64_t k1,
+                                     double invZ, double *restrict post) {
+    const int64_t C = q->C;
+    const int64_t *l = q->l;
     memset(post, 0, (size_t)C * sizeof(double));
     post[q->blank] = pe_sum * invZ;
-    for (int64_t k = 0; k < S; k++) post[q->l[k]] += po[k] * invZ;
+    for (int64_t k = k0; k <= k1; k++) post[l[k]] += po[k] * invZ;
     const T *row = TFN(ctc_row)(q, t);
     T *g = q->grad + (t * q->N + q->n) * C;
     const double sc = q->sc;
@@ -251,18 +252,24 @@ static void TFN(ctc_emit)(const TFN(ctc_seq) *q, int64_t t0, int64_t t1, double 
         double m = lb, eb;
         if (C < b.boh - k0 + 1) {
             /* fewer classes than labels: exponentiate the row, then gather */
-            for (int64_t c = 0; c < C; c++) er[c] = (double)row[c];
 #pragma omp simd reduction(max:m)
-            for (int64_t c = 0; c < C; c++) m = er[c] > m ? er[c] : m;
+            for (int64_t c = 0; c < C; c++) { double v = (double)row[c]; er[c] = v; m = v > m ? v : m; }
             if (m == -(double)INFINITY) m = 0.0;
 #pragma omp simd
             for (int64_t c = 0; c < C; c++) er[c] = le_exp(er[c] - m);
             for (int64_t k = k0; k <= b.boh; k++) E[k] = er[l[k]];
             eb = er[q->blank];
         } else {
-            for (int64_t k = k0; k <= b.boh; k++) E[k] = (double)row[l[k]];
-#pragma omp simd reduction(max:m)
-            for (int64_t k = k0; k <= b.boh; k++) m = E[k] > m ? E[k] : m;
+            double m2 = m;
+            int64_t k = k0;
+            for (; k + 1 <= b.boh; k += 2) {
+                const double v0 = (double)row[l[k]], v1 = (double)row[l[k + 1]];
+                E[k] = v0; E[k + 1] = v1;
+                m = v0 > m ? v0 : m;
+                m2 = v1 > m2 ? v1 : m2;
+            }
+            if (k <= b.boh) { const double v0 = (double)row[l[k]]; E[k] = v0; m = v0 > m ? v0 : m; }
+            m = m2 > m ? m2 : m;
             if (m == -(double)INFINITY) m = 0.0;
 #pragma omp simd
             for (int64_t k = k0; k <= b.boh; k++) E[k] = le_exp(E[k] - m);
@@ -380,10 +387,6 @@ static inline int TFN(ctc_post)(const TFN(ctc_seq) *q, int64_t t, const double *
     double ze = 0.0, zo = 0.0;
 #pragma omp simd reduction(+:ze)
     for (int64_t k = b.bel; k <= b.beh; k++) ze += ae_t[k] * be[k];
-    if (q->grad) {
-        for (int64_t k = 0; k < b.bol && k < S; k++) po[k] = 0.0;
-        for (int64_t k = b.boh + 1; k < S; k++) po[k] = 0.0;
-    }
 #pragma omp simd reduction(+:zo)
     for (int64_t k = b.bol; k <= b.boh; k++) { double v = ao_t[k] * bo[k]; po[k] = v; zo += v; }
     const double Z = ze + zo;
@@ -391,7 +394,7 @@ static inline int TFN(ctc_post)(const TFN(ctc_seq) *q, int64_t t, const double *
     const double logC_t = q->w[y->E + t * y->ES + y->SO + CTC_LOGC];
     const double tol = LE_CTC_TOL * (1.0 + fabs(logP));
     if (!(fabs(le_log(Z) + logC_t + logD_t - logP) <= tol)) return 1;
-    if (q->grad) TFN(ctc_grad_row)(q, t, ze, po, 1.0 / Z, post);
+    if (q->grad) TFN(ctc_grad_row)(q, t, ze, po, b.bol, b.boh, 1.0 / Z, post);
     return 0;
 }
 
@@ -544,7 +547,7 @@ static double TFN(ctc_seq_log)(const TFN(ctc_seq) *q) {
         for (int64_t k = 0; k <= S; k++) ze += le_exp(pe[k] - mx);
 #pragma omp simd reduction(+:zo)
         for (int64_t k = 0; k < S; k++) { double v = le_exp(po[k] - mx); po[k] = v; zo += v; }
-        TFN(ctc_grad_row)(q, t, ze, po, 1.0 / (ze + zo), post);
+        TFN(ctc_grad_row)(q, t, ze, po, 0, S - 1, 1.0 / (ze + zo), post);
     }
     return -logP;
 }
