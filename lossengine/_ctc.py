@@ -1,11 +1,9 @@
 """CTC loss (kernels in csrc/ctc.c)."""
-import operator
-
 import numpy as np
 
 from . import _ctc_kernels as _kern
 from ._runtime import _state, register_kernel_module
-from ._validate import (RED_MEAN, RED_NONE, as_array, as_int, check_no_grad_args,
+from ._validate import (RED_NONE, as_array, as_int, check_no_grad_args,
                         compute_dtype, contiguous, finish_grad, grad_buffer,
                         grad_output_none, grad_output_reduced, reduction_code)
 
@@ -23,7 +21,13 @@ def _int_array(x, name):
     Float or bool values raise TypeError."""
     if isinstance(x, (bool, np.bool_)):
         raise TypeError(f"{name} must hold integers, got {x!r}")
-    a = x if type(x) is np.ndarray else np.asarray(x)
+    if type(x) is np.ndarray:
+        a = x
+    else:
+        try:
+            a = np.asarray(x)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"{name}: cannot be read as an integer array ({e})") from None
     if a.size == 0 and a.dtype.kind == "f" and not isinstance(x, np.ndarray):
         a = a.astype(_I64)     # [] has no dtype of its own
     if a.dtype.kind not in "iu":
@@ -103,7 +107,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank=0, redu
     blank = as_int(blank, "blank")
     if not 0 <= blank < C:
         raise ValueError(f"blank must be in label range [0, {C}), got {blank}")
-    zero_infinity = bool(operator.truth(zero_infinity))
+    if not isinstance(zero_infinity, (bool, np.bool_, int, np.integer)):
+        raise TypeError(f"zero_infinity must be a bool, got {type(zero_infinity).__name__}")
+    zero_infinity = bool(zero_infinity)
 
     il = _lengths(input_lengths, "input_lengths", N, unbatched)
     tl = _lengths(target_lengths, "target_lengths", N, unbatched)
