@@ -537,10 +537,14 @@ static double TFN(ctc_seq_log)(const TFN(ctc_seq) *q) {
         const double *restrict be = bc, *restrict bo = bc + SE;
         double *restrict pe = bn, *restrict po = bn + SE;
         double mx = NINF;
+#pragma omp simd
+        for (int64_t k = 0; k <= S; k++) pe[k] = ae_t[k] + be[k];
+#pragma omp simd
+        for (int64_t k = 0; k < S; k++) po[k] = ao_t[k] + bo[k];
 #pragma omp simd reduction(max:mx)
-        for (int64_t k = 0; k <= S; k++) { double v = ae_t[k] + be[k]; pe[k] = v; mx = fmax(mx, v); }
+        for (int64_t k = 0; k <= S; k++) mx = pe[k] > mx ? pe[k] : mx;
 #pragma omp simd reduction(max:mx)
-        for (int64_t k = 0; k < S; k++) { double v = ao_t[k] + bo[k]; po[k] = v; mx = fmax(mx, v); }
+        for (int64_t k = 0; k < S; k++) mx = po[k] > mx ? po[k] : mx;
         if (mx == NINF) mx = 0.0;
         double ze = 0.0, zo = 0.0;
 #pragma omp simd reduction(+:ze)
