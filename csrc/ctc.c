@@ -33,7 +33,14 @@
  * agree with the forward pass's log P within 1e-11 (1 + |log P|), and every row
  * sum must stay in the normal double range.  Otherwise the sequence is
  * recomputed in log space, which has no range limit (it is also what gives
- * NaN / -inf inputs their torch semantics).  Alignments lost by *both*
+ * NaN / -inf inputs their torch semantics).  When it happens: extreme
+ * log-probabilities (below about -700 for every state of a step), and long,
+ * confidently mispredicted sequences where the states that carry the
+ * posterior hold less than DBL_MIN of the forward (or backward) mass of their
+ * step -- e.g. random logits of scale 10 at T=1000 S=300; sequences from a
+ * model that predicts its targets (even confidently), or of moderate length,
+ * stay in probability space.  Such sequences cost the failed attempt plus
+ * the log-space pass (about 8x a probability-space pass).  Alignments lost by *both*
  * recursions would go unnoticed, which needs probability ratios beyond 1e300
  * swinging both ways along one sequence; nothing short of that does.
  * Loss-only calls run the backward recursion too, for the check.
