@@ -81,36 +81,47 @@ static inline int64_t ctc_r8(int64_t n) { return (n + 7) & ~(int64_t)7; }
 
 /* Offsets (in doubles) of one sequence's scratch: T_n input steps, S labels,
  * C classes; `split` adds the beta rows of the two-thread schedule.  Returns
- * the total size; used both to allocate and to index. */
+ * the total size; used both to allocate and to index.
+ *
+ * A state row (alpha or beta at one step) is
+ *     [e: SE blank states | 8 zeros | o: SE label states | 8 zeros | R: NB exponents]
+ * SE = S+1 rounded up to 8; block j = lanes 8j..8j+7 of e and of o share the
+ * binary exponent R[j] (the true values are the stored ones times 2^R[j]),
+ * -inf for a block that holds no mass.  Lanes beyond the states are 0. */
 typedef struct {
-    int64_t SE, SO;     /* padded lengths of the blank / label state vectors */
-    int64_t AS, ES;     /* row strides of A / BA (states per step) and E (emissions per step) */
+    int64_t SE, SO, V, NB;  /* state vector length, emission count padded, vector stride, blocks */
+    int64_t RS, ES;         /* row strides: state rows, emission rows */
     int64_t A, E, BA, B0, B1, SK, TMP, total;
 } ctc_lay;
 
-/* Slots of an E row after the SO label emissions. */
-#define CTC_EB 0        /* blank emission */
-#define CTC_M 1         /* shift m_t of the emissions */
-#define CTC_LOGC 2      /* log scale of the stored alpha row */
-#define CTC_LOGD 3      /* log scale of the stored beta row */
+/* Slots of an E row after the SO + 8 label emissions. */
+#define CTC_EB 8        /* blank emission */
+#define CTC_M 9         /* shift m_t of the emissions */
+#define CTC_LOGC 10     /* log scale (besides R) of the stored alpha row */
+#define CTC_LOGD 11     /* log scale (besides R) of the stored beta row */
 
 static int64_t ctc_layout(int64_t Tn, int64_t S, int64_t C, int split, ctc_lay *y) {
     y->SE = ctc_r8(S + 1);
     y->SO = ctc_r8(S);
-    y->AS = y->SE + y->SO;
-    y->ES = y->SO + 8;
+    y->V = y->SE + 8;
+    y->NB = y->SE / 8;
+    y->RS = 2 * y->V + ctc_r8(y->NB);
+    y->ES = y->SO + 16;     /* label emissions (read up to index SE <= SO + 8), then slots */
     int64_t o = 0;
-    y->A = o;    o += Tn * y->AS;
+    y->A = o;    o += Tn * y->RS;
     y->E = o;    o += Tn * y->ES;
-    y->BA = o;   o += split ? Tn * y->AS : 0;
-    y->B0 = o;   o += y->AS;
-    y->B1 = o;   o += y->AS;
-    y->SK = o;   o += y->SO + 8;
-    y->TMP = o;  o += ctc_r8(C) + y->SO;   /* class posteriors, label-state posteriors */
+    y->BA = o;   o += split ? Tn * y->RS : 0;
+    y->B0 = o;   o += y->RS;
+    y->B1 = o;   o += y->RS;
+    y->SK = o;   o += y->SE + 8;
+    y->TMP = o;  o += ctc_r8(C) + 2 * y->SE;   /* class and label-state posteriors, lane weights */
     y->total = o;
     return o;
 }
 
+/* log(u) for u = 0 or u in [1, 4] (a sum of exponentials relative to the
+ * largest, which contributes exactly 1), or NaN: selects only, so loops over
+ * it vectorise (le_log handles the whole range and does not). */
 static inline double ctc_log_1to4(double u) {
     const double r2 = 1.4142135623730951, r8 = 2.8284271247461903;
     double e = u > r8 ? 2.0 : (u > r2 ? 1.0 : 0.0);
@@ -139,21 +150,6 @@ static inline int64_t ctc_min_len(const int64_t *l, int64_t S) {
     return r;
 }
 
-/* Band of step t (r = Tn-1-t steps left): blank states k in [bel, beh],
- * label states k in [bol, boh] -- alpha vanishes beyond state 2t+1, beta
- * where the end is out of reach. */
-typedef struct { int64_t bel, beh, bol, boh; } ctc_band;
-
-static inline ctc_band ctc_band_at(int64_t t, int64_t Tn, int64_t S) {
-    const int64_t r = Tn - 1 - t;
-    ctc_band b;
-    b.bel = S - r > 0 ? S - r : 0;
-    b.bol = S - 1 - r > 0 ? S - 1 - r : 0;
-    b.beh = t < S ? t : S;
-    b.boh = t < S - 1 ? t : S - 1;
-    return b;
-}
-
 static inline int64_t ctc_exponent(double v) {
     return (int64_t)((le_bits_d(v) >> 52) & 0x7ff) - 1023;
 }
@@ -162,15 +158,32 @@ static inline double ctc_pow2m(int64_t e) {     /* 2^-e, e in the normal range *
     return le_d_from_bits((uint64_t)(1023 - e) << 52);
 }
 
-static inline void ctc_beta_init(double *restrict bc, int64_t S, int64_t SE) {
-    bc[S] = 1.0;
-    if (S > 0) bc[S - 1] = 0.0;
-    if (S > 0) bc[SE + S - 1] = 1.0;
-    if (S > 1) bc[SE + S - 2] = 0.0;
+/* 2^d for an integer d <= 0, or -inf; 0 below 2^-1022. */
+static inline double ctc_pow2(double d) {
+    double dc = d < -1022.0 ? -1022.0 : d;
+    double v = le_d_from_bits((uint64_t)((int64_t)dc + 1023) << 52);
+    return d < -1022.0 ? 0.0 : v;
 }
 
-static void ctc_skip_mask(double *sk, const int64_t *l, int64_t S) {
-    for (int64_t k = 0; k < S; k++) sk[k] = (k > 0 && l[k] != l[k - 1]) ? 1.0 : 0.0;
+/* Rescale block j of a row (8 lanes of e and of o) so its largest value is
+ * in [1, 2) when it has left [2^-400, 2^400]; returns the block's exponent
+ * given the frame exponent Rn (-inf for an empty block). */
+static inline double ctc_block_norm(double *restrict e, double *restrict o, double mx, double Rn) {
+    if (mx == 0.0) return -(double)INFINITY;
+    if (mx >= 0x1p-400 && mx <= 0x1p400) return Rn;     /* still well inside the range */
+    const int64_t x = ctc_exponent(mx);
+    const double f = ctc_pow2m(x);
+#pragma omp simd
+    for (int i = 0; i < 8; i++) { e[i] *= f; o[i] *= f; }
+    return Rn + (double)x;
+}
+
+static inline void ctc_block_zero(double *restrict e, double *restrict o) {
+    for (int i = 0; i < 8; i++) { e[i] = 0.0; o[i] = 0.0; }
+}
+
+static void ctc_skip_mask(double *sk, const int64_t *l, int64_t S, int64_t n) {
+    for (int64_t k = 0; k < n; k++) sk[k] = (k > 0 && k < S && l[k] != l[k - 1]) ? 1.0 : 0.0;
 }
 
 #define LE_T float
@@ -233,13 +246,15 @@ static inline void TFN(ctc_grad_row)(const TFN(ctc_seq) *q, int64_t t, double pe
 }
 
 /* ---- probability space, in phases ------------------------------------------
- * 1. emissions of steps [t0, t1): E_t[k] = exp(lp[t, l_k] - m_t) over the
- *    labels the band needs, m_t the largest of the log-probabilities used;
- * 2. forward: alpha rows, each scaled by the exact power of two that brings
- *    the previous row's sum near 1; logC_t is the row's log scale;
- * 3. backward: beta rows (exclusive of the emission at t) scaled likewise;
- * 4. posterior at t: alpha_t * beta_t over the band -> gradient row, and the
- *    check that log sum_s alpha_t beta_t + logC_t + logD_t equals log P.
+ * 1. emissions of steps [t0, t1): E_t[k] = exp(lp[t, l_k] - m_t), m_t the
+ *    largest log-probability used at t (or of the row);
+ * 2. forward: alpha rows; each block of 8 states keeps its own binary
+ *    exponent (a block takes the larger exponent of itself and its left
+ *    neighbour, which feeds it, then renormalises to a largest value in
+ *    [1, 2)), so states far apart may differ by any factor;
+ * 3. backward: beta rows (exclusive of the emission at t), likewise;
+ * 4. posterior at t: alpha_t * beta_t -> gradient row, and the check that
+ *    log sum_s alpha_t beta_t equals log P.
  * One thread runs them in turn, fusing 3 and 4; for a batch smaller than the
  * thread count, 1 and 4 are split over the steps and 2 and 3 run side by
  * side.  Every value is computed by the same expression either way, so the
@@ -247,41 +262,39 @@ static inline void TFN(ctc_grad_row)(const TFN(ctc_seq) *q, int64_t t, double pe
  * sequence to the log-space path. */
 static void TFN(ctc_emit)(const TFN(ctc_seq) *q, int64_t t0, int64_t t1, double *restrict er) {
     const ctc_lay *y = q->y;
-    const int64_t S = q->S, Tn = q->Tn, ES = y->ES, SO = y->SO, C = q->C;
+    const int64_t S = q->S, ES = y->ES, SO = y->SO, C = q->C;
     const int64_t *l = q->l;
     for (int64_t t = t0; t < t1; t++) {
-        const ctc_band b = ctc_band_at(t, Tn, S);
         const T *row = TFN(ctc_row)(q, t);
         double *restrict E = q->w + y->E + t * ES;
         const double lb = (double)row[q->blank];
-        /* label emissions needed at t: the band, and one below it for beta */
-        const int64_t k0 = b.bol > 0 ? b.bol - 1 : 0;
         double m = lb, eb;
-        if (C < b.boh - k0 + 1) {
+        if (C < S) {
             /* fewer classes than labels: exponentiate the row, then gather */
 #pragma omp simd reduction(max:m)
             for (int64_t c = 0; c < C; c++) { double v = (double)row[c]; er[c] = v; m = v > m ? v : m; }
             if (m == -(double)INFINITY) m = 0.0;
 #pragma omp simd
             for (int64_t c = 0; c < C; c++) er[c] = le_exp(er[c] - m);
-            for (int64_t k = k0; k <= b.boh; k++) E[k] = er[l[k]];
+            for (int64_t k = 0; k < S; k++) E[k] = er[l[k]];
             eb = er[q->blank];
         } else {
             double m2 = m;
-            int64_t k = k0;
-            for (; k + 1 <= b.boh; k += 2) {
+            int64_t k = 0;
+            for (; k + 1 < S; k += 2) {
                 const double v0 = (double)row[l[k]], v1 = (double)row[l[k + 1]];
                 E[k] = v0; E[k + 1] = v1;
                 m = v0 > m ? v0 : m;
                 m2 = v1 > m2 ? v1 : m2;
             }
-            if (k <= b.boh) { const double v0 = (double)row[l[k]]; E[k] = v0; m = v0 > m ? v0 : m; }
+            if (k < S) { const double v0 = (double)row[l[k]]; E[k] = v0; m = v0 > m ? v0 : m; }
             m = m2 > m ? m2 : m;
             if (m == -(double)INFINITY) m = 0.0;
 #pragma omp simd
-            for (int64_t k = k0; k <= b.boh; k++) E[k] = le_exp(E[k] - m);
+            for (int64_t j = 0; j < S; j++) E[j] = le_exp(E[j] - m);
             eb = le_exp(lb - m);
         }
+        for (int64_t k = S; k < SO + 8; k++) E[k] = 0.0;
         E[SO + CTC_EB] = eb;
         E[SO + CTC_M] = m;
     }
@@ -290,118 +303,166 @@ static void TFN(ctc_emit)(const TFN(ctc_seq) *q, int64_t t0, int64_t t1, double 
 /* Forward.  Returns 0 and log P, or 1. */
 static int TFN(ctc_fwd)(const TFN(ctc_seq) *q, double *logP_out) {
     const ctc_lay *y = q->y;
-    const int64_t S = q->S, Tn = q->Tn, SE = y->SE, AS = y->AS, ES = y->ES, SO = y->SO;
+    const int64_t S = q->S, Tn = q->Tn, V = y->V, RS = y->RS, ES = y->ES, SO = y->SO;
+    const int64_t NB = y->NB;
     double *w = q->w;
     const double *restrict sk = w + y->SK;
-    const double LN2 = 0.693147180559945309417;
-    double logC = 0.0, f = 1.0;
-    int64_t fe = 0;                 /* f = 2^-fe */
+    const double NINF = -(double)INFINITY;
+    double logM = 0.0;
     for (int64_t t = 0; t < Tn; t++) {
-        const ctc_band b = ctc_band_at(t, Tn, S);
-        double *restrict E = w + y->E + t * ES;
-        const double eb = E[SO + CTC_EB] * f;
-        logC += E[SO + CTC_M] + (double)fe * LN2;
-        E[SO + CTC_LOGC] = logC;
-        double *restrict ae = w + y->A + t * AS;
-        double *restrict ao = ae + SE;
-        double se = 0.0, so = 0.0;
+        const double *restrict E = w + y->E + t * ES;
+        const double eb = E[SO + CTC_EB];
+        logM += E[SO + CTC_M];
+        w[y->E + t * ES + SO + CTC_LOGC] = logM;
+        double *restrict ae = w + y->A + t * RS;
+        double *restrict ao = ae + V;
+        double *restrict R = ae + 2 * V;
+        /* blocks holding states reachable at t: 8j <= t */
+        const int64_t jmax = (t >> 3) < NB - 1 ? (t >> 3) : NB - 1;
+        int alive = 0;
         if (t == 0) {
-            if (b.bel == 0) { ae[0] = eb; se = eb; }
-            if (S > 0) { ao[0] = E[0]; so = E[0]; }
+            ctc_block_zero(ae, ao);
+            ae[0] = eb;
+            if (S > 0) ao[0] = E[0];
+            const double mx = ae[0] > ao[0] ? ae[0] : ao[0];
+            if (!(mx <= DBL_MAX)) return 1;
+            R[0] = ctc_block_norm(ae, ao, mx, 0.0);
+            alive = R[0] > NINF;
         } else {
-            const double *restrict pe = ae - AS;
-            const double *restrict po = ao - AS;
-            if (b.bel == 0) { ae[0] = pe[0] * eb; se = ae[0]; }
-#pragma omp simd reduction(+:se)
-            for (int64_t k = b.bel > 1 ? b.bel : 1; k <= b.beh; k++) {
-                double v = (pe[k] + po[k - 1]) * eb;
-                ae[k] = v; se += v;
-            }
-            if (S > 0) {
-                if (b.bol == 0) { ao[0] = (po[0] + pe[0]) * E[0] * f; so = ao[0]; }
-#pragma omp simd reduction(+:so)
-                for (int64_t k = b.bol > 1 ? b.bol : 1; k <= b.boh; k++) {
-                    double v = (po[k] + pe[k] + sk[k] * po[k - 1]) * E[k] * f;
-                    ao[k] = v; so += v;
+            const double *restrict pe = ae - RS;
+            const double *restrict po = ao - RS;
+            const double *restrict PR = R - RS;
+            for (int64_t j = 0; j <= jmax; j++) {
+                const double Rp = PR[j], Rl = j > 0 ? PR[j - 1] : NINF;
+                const double Rn = Rp > Rl ? Rp : Rl;
+                const int64_t k0 = 8 * j;
+                if (Rn == NINF) { ctc_block_zero(ae + k0, ao + k0); R[j] = NINF; continue; }
+                const double fa = ctc_pow2(Rp - Rn), fb = ctc_pow2(Rl - Rn);
+                double mx = 0.0;
+#pragma omp simd reduction(max:mx)
+                for (int64_t i = 0; i < 8; i++) {
+                    const int64_t k = k0 + i;
+                    const double pek = pe[k] * fa, pok = po[k] * fa;
+                    const double pm = po[k - 1] * (i == 0 ? fb : fa);
+                    const double ek = k < S ? E[k] : 0.0;
+                    double ve = (pek + pm) * eb;
+                    ve = k <= S ? ve : 0.0;
+                    const double vo = (pok + pek + sk[k] * pm) * ek;
+                    ae[k] = ve; ao[k] = vo;
+                    const double v = ve > vo ? ve : vo;
+                    mx = v > mx ? v : mx;
                 }
+                /* NaN / inf reach log P, where they are caught */
+                R[j] = ctc_block_norm(ae + k0, ao + k0, mx, Rn);
+                alive |= R[j] > NINF;
             }
         }
-        /* the next step reads one state further */
-        if (b.beh < S) ae[b.beh + 1] = 0.0;
-        if (b.boh < S - 1) ao[b.boh + 1] = 0.0;
-        const double c = se + so;
-        if (!(c >= DBL_MIN && c <= DBL_MAX)) return 1;
-        fe = ctc_exponent(c);
-        f = ctc_pow2m(fe);
+        for (int64_t j = jmax + 1; j < NB; j++) { ctc_block_zero(ae + 8 * j, ao + 8 * j); R[j] = NINF; }
+        ctc_block_zero(ae + y->SE, ao + y->SE);
+        if (!alive) return 1;
     }
-    const double *ae = w + y->A + (Tn - 1) * AS;
-    const double fin = ae[S] + (S > 0 ? ae[SE + S - 1] : 0.0);
-    if (!(fin >= DBL_MIN)) return 1;
-    *logP_out = logC + log(fin);
+    const double *ae = w + y->A + (Tn - 1) * RS;
+    const double *R = ae + 2 * V;
+    const double Ra = R[S >> 3], Rb = S > 0 ? R[(S - 1) >> 3] : NINF;
+    const double Rm = Ra > Rb ? Ra : Rb;
+    if (Rm == NINF) return 1;
+    const double fin = ae[S] * ctc_pow2(Ra - Rm) + (S > 0 ? ae[V + S - 1] * ctc_pow2(Rb - Rm) : 0.0);
+    if (!(fin >= DBL_MIN && fin <= DBL_MAX)) return 1;
+    *logP_out = logM + log(fin) + Rm * 0.693147180559945309417;
     return 0;
 }
 
-/* One backward step: beta_t (into ne/no) from beta_{t+1} (ce/co), times f.
- * Returns the row's sum. */
-static inline double TFN(ctc_bwd_step)(const TFN(ctc_seq) *q, int64_t t, const double *restrict cb,
-                                       double *restrict nb, double f) {
-    const ctc_lay *y = q->y;
-    const int64_t S = q->S, SE = y->SE, SO = y->SO;
-    const double *restrict sk = q->w + y->SK;
-    const ctc_band b = ctc_band_at(t, q->Tn, S);
-    const double *restrict E1 = q->w + y->E + (t + 1) * y->ES;
-    const double eb1 = E1[SO + CTC_EB];
-    const double *restrict ce = cb, *restrict co = cb + SE;
-    double *restrict ne = nb, *restrict no = nb + SE;
-    double de = 0.0, dn = 0.0;
-    const int64_t eh = b.beh < S ? b.beh : S - 1;
-#pragma omp simd reduction(+:de)
-    for (int64_t k = b.bel; k <= eh; k++) {
-        double v = (ce[k] * eb1 + co[k] * E1[k]) * f;
-        ne[k] = v; de += v;
-    }
-    if (b.beh == S) { ne[S] = ce[S] * eb1 * f; de += ne[S]; }
-    if (S > 0) {
-        const int64_t oh = b.boh < S - 1 ? b.boh : S - 2;
-#pragma omp simd reduction(+:dn)
-        for (int64_t k = b.bol; k <= oh; k++) {
-            double v = (co[k] * E1[k] + ce[k + 1] * eb1 + sk[k + 1] * co[k + 1] * E1[k + 1]) * f;
-            no[k] = v; dn += v;
-        }
-        if (b.boh == S - 1) {
-            double v = (co[S - 1] * E1[S - 1] + ce[S] * eb1) * f;
-            no[S - 1] = v; dn += v;
-        }
-    }
-    /* the previous step reads one state below the band */
-    if (b.bel > 0) ne[b.bel - 1] = 0.0;
-    if (b.bol > 0) no[b.bol - 1] = 0.0;
-    return de + dn;
+/* beta at the last step: 1 at the two final states. */
+static inline void TFN(ctc_beta_init)(double *restrict b, const ctc_lay *y, int64_t S) {
+    const int64_t V = y->V;
+    double *R = b + 2 * V;
+    for (int64_t k = 0; k < 2 * V; k++) b[k] = 0.0;
+    for (int64_t j = 0; j < y->NB; j++) R[j] = -(double)INFINITY;
+    b[S] = 1.0;
+    R[S >> 3] = 0.0;
+    if (S > 0) { b[V + S - 1] = 1.0; R[(S - 1) >> 3] = 0.0; }
 }
 
-/* Posterior at t from the alpha row and beta row; writes the gradient row
- * (tmp: TMP region of a thread).  Returns 1 when log P disagrees. */
+/* One backward step: beta_t (row nb) from beta_{t+1} (row cb).  Returns 0,
+ * or 1 (non-finite values, or no mass left). */
+static inline int TFN(ctc_bwd_step)(const TFN(ctc_seq) *q, int64_t t, const double *restrict cb,
+                                    double *restrict nb) {
+    const ctc_lay *y = q->y;
+    const int64_t S = q->S, V = y->V, NB = y->NB, SO = y->SO;
+    const double NINF = -(double)INFINITY;
+    const double *restrict sk = q->w + y->SK;
+    const double *restrict E1 = q->w + y->E + (t + 1) * y->ES;
+    const double eb1 = E1[SO + CTC_EB];
+    const double *restrict ce = cb, *restrict co = cb + V, *restrict CR = cb + 2 * V;
+    double *restrict ne = nb, *restrict no = nb + V, *restrict NR = nb + 2 * V;
+    /* blocks holding states that can still reach the end: k >= S-1-(Tn-1-t) */
+    const int64_t lo = S - 1 - (q->Tn - 1 - t) > 0 ? S - 1 - (q->Tn - 1 - t) : 0;
+    const int64_t jmin = lo >> 3;
+    int alive = 0;
+    for (int64_t j = 0; j < jmin; j++) { ctc_block_zero(ne + 8 * j, no + 8 * j); NR[j] = NINF; }
+    for (int64_t j = jmin; j < NB; j++) {
+        const double Rp = CR[j], Rr = j + 1 < NB ? CR[j + 1] : NINF;
+        const double Rn = Rp > Rr ? Rp : Rr;
+        const int64_t k0 = 8 * j;
+        if (Rn == NINF) { ctc_block_zero(ne + k0, no + k0); NR[j] = NINF; continue; }
+        const double fa = ctc_pow2(Rp - Rn), fb = ctc_pow2(Rr - Rn);
+        double mx = 0.0;
+#pragma omp simd reduction(max:mx)
+        for (int64_t i = 0; i < 8; i++) {
+            const int64_t k = k0 + i;
+            const double fn = i == 7 ? fb : fa;
+            const double cek = ce[k] * fa, cok = co[k] * fa;
+            const double cek1 = ce[k + 1] * fn, cok1 = co[k + 1] * fn;
+            const double ek = E1[k], ek1 = E1[k + 1];     /* 0 beyond the labels */
+            double ve = cek * eb1 + cok * ek;
+            ve = k <= S ? ve : 0.0;
+            const double vo = cok * ek + cek1 * eb1 * (k < S ? 1.0 : 0.0) + sk[k + 1] * cok1 * ek1;
+            ne[k] = ve; no[k] = vo;
+            const double v = ve > vo ? ve : vo;
+            mx = v > mx ? v : mx;
+        }
+        NR[j] = ctc_block_norm(ne + k0, no + k0, mx, Rn);
+        alive |= NR[j] > NINF;
+    }
+    ctc_block_zero(ne + y->SE, no + y->SE);
+    return !alive;
+}
+
+/* Posterior at t from the alpha row and beta row bt (log scale logD_t besides
+ * its exponents); writes the gradient row (tmp: a thread's TMP region).
+ * Returns 1 when log P disagrees. */
 static inline int TFN(ctc_post)(const TFN(ctc_seq) *q, int64_t t, const double *restrict bt,
                                 double logD_t, double logP, double *restrict tmp) {
     const ctc_lay *y = q->y;
-    const int64_t S = q->S, SE = y->SE;
-    const ctc_band b = ctc_band_at(t, q->Tn, S);
-    const double *restrict ae_t = q->w + y->A + t * y->AS;
-    const double *restrict ao_t = ae_t + SE;
-    const double *restrict be = bt, *restrict bo = bt + SE;
+    const int64_t S = q->S, V = y->V, NB = y->NB;
+    const double NINF = -(double)INFINITY;
+    const double *restrict ae = q->w + y->A + t * y->RS;
+    const double *restrict ao = ae + V, *restrict RA = ae + 2 * V;
+    const double *restrict be = bt, *restrict bo = bt + V, *restrict RB = bt + 2 * V;
     double *restrict post = tmp;
     double *restrict po = tmp + ctc_r8(q->C);
+    double Rmax = NINF;
+    for (int64_t j = 0; j < NB; j++) { const double r = RA[j] + RB[j]; Rmax = r > Rmax ? r : Rmax; }
+    if (Rmax == NINF) return 1;
+    double *restrict wl = po + y->SE;   /* block weight of every lane */
+    for (int64_t j = 0; j < NB; j++) {
+        const double wj = ctc_pow2(RA[j] + RB[j] - Rmax);
+        for (int64_t i = 0; i < 8; i++) wl[8 * j + i] = wj;
+    }
+    const int64_t SE = y->SE;
     double ze = 0.0, zo = 0.0;
-#pragma omp simd reduction(+:ze)
-    for (int64_t k = b.bel; k <= b.beh; k++) ze += ae_t[k] * be[k];
-#pragma omp simd reduction(+:zo)
-    for (int64_t k = b.bol; k <= b.boh; k++) { double v = ao_t[k] * bo[k]; po[k] = v; zo += v; }
+#pragma omp simd reduction(+:ze, zo)
+    for (int64_t k = 0; k < SE; k++) {
+        const double pe = ae[k] * be[k] * wl[k], pv = ao[k] * bo[k] * wl[k];
+        po[k] = pv; ze += pe; zo += pv;
+    }
     const double Z = ze + zo;
-    if (!(Z >= DBL_MIN)) return 1;
+    if (!(Z >= DBL_MIN && Z <= DBL_MAX)) return 1;
     const double logC_t = q->w[y->E + t * y->ES + y->SO + CTC_LOGC];
     const double tol = LE_CTC_TOL * (1.0 + fabs(logP));
-    if (!(fabs(le_log(Z) + logC_t + logD_t - logP) <= tol)) return 1;
-    if (q->grad) TFN(ctc_grad_row)(q, t, ze, po, b.bol, b.boh, 1.0 / Z, post);
+    if (!(fabs(le_log(Z) + Rmax * 0.693147180559945309417 + logC_t + logD_t - logP) <= tol))
+        return 1;
+    if (q->grad) TFN(ctc_grad_row)(q, t, ze, po, 0, S - 1, 1.0 / Z, post);
     return 0;
 }
 
@@ -412,33 +473,30 @@ static inline int TFN(ctc_check_start)(const TFN(ctc_seq) *q, const double *rest
                                        double logD_0, double logP) {
     const ctc_lay *y = q->y;
     const double *E0 = q->w + y->E;
-    const double Pb = E0[y->SO + CTC_EB] * b0[0] + (q->S > 0 ? E0[0] * b0[y->SE] : 0.0);
-    if (!(Pb >= DBL_MIN)) return 1;
+    const double R0 = b0[2 * y->V];
+    const double Pb = E0[y->SO + CTC_EB] * b0[0] + (q->S > 0 ? E0[0] * b0[y->V] : 0.0);
+    if (R0 == -(double)INFINITY || !(Pb >= DBL_MIN)) return 1;
     const double tol = LE_CTC_TOL * (1.0 + fabs(logP));
-    return !(fabs(log(Pb) + E0[y->SO + CTC_M] + logD_0 - logP) <= tol);
+    return !(fabs(log(Pb) + R0 * 0.693147180559945309417 + E0[y->SO + CTC_M] + logD_0 - logP)
+             <= tol);
 }
 
 /* The whole sequence on one thread (backward fused with the posterior). */
 static int TFN(ctc_seq_prob)(const TFN(ctc_seq) *q, double *loss) {
     const ctc_lay *y = q->y;
-    const int64_t S = q->S, Tn = q->Tn, SE = y->SE, ES = y->ES, SO = y->SO;
+    const int64_t S = q->S, Tn = q->Tn, ES = y->ES, SO = y->SO;
     double *w = q->w;
-    const double LN2 = 0.693147180559945309417;
     TFN(ctc_emit)(q, 0, Tn, w + y->TMP);
     double logP;
     if (TFN(ctc_fwd)(q, &logP)) return 1;
     double *restrict bc = w + y->B0;
     double *restrict bn = w + y->B1;
-    ctc_beta_init(bc, S, SE);
-    double logD = 0.0, f = 1.0;
-    int64_t fe = 0;
+    TFN(ctc_beta_init)(bc, y, S);
+    double logD = 0.0;
     for (int64_t t = Tn - 1; t >= 0; t--) {
         if (t < Tn - 1) {
-            const double d = TFN(ctc_bwd_step)(q, t, bc, bn, f);
-            if (!(d >= DBL_MIN && d <= DBL_MAX)) return 1;
-            logD += w[y->E + (t + 1) * ES + SO + CTC_M] + (double)fe * LN2;
-            fe = ctc_exponent(d);
-            f = ctc_pow2m(fe);
+            if (TFN(ctc_bwd_step)(q, t, bc, bn)) return 1;
+            logD += w[y->E + (t + 1) * ES + SO + CTC_M];
             double *tmp = bc; bc = bn; bn = tmp;
         }
         if (TFN(ctc_post)(q, t, bc, logD, logP, w + y->TMP)) return 1;
@@ -451,22 +509,17 @@ static int TFN(ctc_seq_prob)(const TFN(ctc_seq) *q, double *loss) {
 /* Backward storing every beta row (BA) and its log scale (two-thread schedule). */
 static int TFN(ctc_bwd_store)(const TFN(ctc_seq) *q) {
     const ctc_lay *y = q->y;
-    const int64_t S = q->S, Tn = q->Tn, AS = y->AS, ES = y->ES, SO = y->SO;
+    const int64_t S = q->S, Tn = q->Tn, RS = y->RS, ES = y->ES, SO = y->SO;
     double *w = q->w;
-    const double LN2 = 0.693147180559945309417;
-    double *bc = w + y->BA + (Tn - 1) * AS;
-    ctc_beta_init(bc, S, y->SE);
-    double logD = 0.0, f = 1.0;
-    int64_t fe = 0;
+    double *bc = w + y->BA + (Tn - 1) * RS;
+    TFN(ctc_beta_init)(bc, y, S);
+    double logD = 0.0;
     w[y->E + (Tn - 1) * ES + SO + CTC_LOGD] = 0.0;
     for (int64_t t = Tn - 2; t >= 0; t--) {
-        double *bn = w + y->BA + t * AS;
-        const double d = TFN(ctc_bwd_step)(q, t, bc, bn, f);
-        if (!(d >= DBL_MIN && d <= DBL_MAX)) return 1;
-        logD += w[y->E + (t + 1) * ES + SO + CTC_M] + (double)fe * LN2;
+        double *bn = w + y->BA + t * RS;
+        if (TFN(ctc_bwd_step)(q, t, bc, bn)) return 1;
+        logD += w[y->E + (t + 1) * ES + SO + CTC_M];
         w[y->E + t * ES + SO + CTC_LOGD] = logD;
-        fe = ctc_exponent(d);
-        f = ctc_pow2m(fe);
         bc = bn;
     }
     return 0;
@@ -477,7 +530,7 @@ static int TFN(ctc_bwd_store)(const TFN(ctc_seq) *q) {
  * loss is finite (the caller handles the others).  Single thread. */
 static double TFN(ctc_seq_log)(const TFN(ctc_seq) *q) {
     const ctc_lay *y = q->y;
-    const int64_t S = q->S, Tn = q->Tn, SE = y->SE, AS = y->AS, ES = y->ES, SO = y->SO;
+    const int64_t S = q->S, Tn = q->Tn, V = y->V, RS = y->RS, ES = y->ES, SO = y->SO;
     const int64_t *l = q->l;
     double *w = q->w;
     const double *restrict sk = w + y->SK;
@@ -489,16 +542,16 @@ static double TFN(ctc_seq_log)(const TFN(ctc_seq) *q) {
         for (int64_t k = 0; k < S; k++) E[k] = (double)row[l[k]];
         const double eb = (double)row[q->blank];
         E[SO] = eb;
-        double *restrict ae = w + y->A + t * AS;
-        double *restrict ao = ae + SE;
+        double *restrict ae = w + y->A + t * RS;
+        double *restrict ao = ae + V;
         if (t == 0) {
             for (int64_t k = 0; k <= S; k++) ae[k] = NINF;
             for (int64_t k = 0; k < S; k++) ao[k] = NINF;
             ae[0] = eb;
             if (S > 0) ao[0] = E[0];
         } else {
-            const double *restrict pe = ae - AS;
-            const double *restrict po = ao - AS;
+            const double *restrict pe = ae - RS;
+            const double *restrict po = ao - RS;
             ae[0] = pe[0] + eb;
 #pragma omp simd
             for (int64_t k = 1; k <= S; k++) ae[k] = ctc_lse2(pe[k], po[k - 1]) + eb;
@@ -510,23 +563,23 @@ static double TFN(ctc_seq_log)(const TFN(ctc_seq) *q) {
             }
         }
     }
-    const double *ae = w + y->A + (Tn - 1) * AS;
-    const double logP = S > 0 ? ctc_lse2(ae[S], ae[SE + S - 1]) : ae[0];
+    const double *ae = w + y->A + (Tn - 1) * RS;
+    const double logP = S > 0 ? ctc_lse2(ae[S], ae[V + S - 1]) : ae[0];
     if (!(logP > NINF && logP < (double)INFINITY)) return -logP;  /* +inf, or NaN */
     if (!q->grad) return -logP;
 
     double *restrict bc = w + y->B0;
     double *restrict bn = w + y->B1;
     double *restrict post = w + y->TMP;
-    for (int64_t k = 0; k < AS; k++) bc[k] = NINF;
+    for (int64_t k = 0; k < 2 * V; k++) bc[k] = NINF;
     bc[S] = 0.0;
-    if (S > 0) bc[SE + S - 1] = 0.0;
+    if (S > 0) bc[V + S - 1] = 0.0;
     for (int64_t t = Tn - 1; t >= 0; t--) {
         if (t < Tn - 1) {
             const double *restrict E1 = w + y->E + (t + 1) * ES;
             const double eb1 = E1[SO];
-            const double *restrict ce = bc, *restrict co = bc + SE;
-            double *restrict ne = bn, *restrict no = bn + SE;
+            const double *restrict ce = bc, *restrict co = bc + V;
+            double *restrict ne = bn, *restrict no = bn + V;
 #pragma omp simd
             for (int64_t k = 0; k < S; k++) ne[k] = ctc_lse2(ce[k] + eb1, co[k] + E1[k]);
             ne[S] = ce[S] + eb1;
@@ -539,10 +592,10 @@ static double TFN(ctc_seq_log)(const TFN(ctc_seq) *q) {
             }
             double *tmp = bc; bc = bn; bn = tmp;
         }
-        const double *restrict ae_t = w + y->A + t * AS;
-        const double *restrict ao_t = ae_t + SE;
-        const double *restrict be = bc, *restrict bo = bc + SE;
-        double *restrict pe = bn, *restrict po = bn + SE;
+        const double *restrict ae_t = w + y->A + t * RS;
+        const double *restrict ao_t = ae_t + V;
+        const double *restrict be = bc, *restrict bo = bc + V;
+        double *restrict pe = bn, *restrict po = bn + V;
         double mx = NINF;
 #pragma omp simd
         for (int64_t k = 0; k <= S; k++) pe[k] = ae_t[k] + be[k];
@@ -662,7 +715,7 @@ int TFN(le_ctc)(le_ctc_args *a) {
                 } else if (Tn < ctc_min_len(l, S)) {
                     loss = (double)INFINITY;
                 } else {
-                    ctc_skip_mask(w + y.SK, l, S);
+                    ctc_skip_mask(w + y.SK, l, S, y.SE + 8);
                     if (a->force_log || TFN(ctc_seq_prob)(&q, &loss) != 0) {
                         loss = TFN(ctc_seq_log)(&q);
                         nlog++;
@@ -688,7 +741,7 @@ int TFN(le_ctc)(le_ctc_args *a) {
                 const int prob = !trivial && !a->force_log;
                 if (prob) {
 #pragma omp single
-                    { ctc_skip_mask(wseq + y.SK, l, S); bad_sh = 0; }
+                    { ctc_skip_mask(wseq + y.SK, l, S, y.SE + 8); bad_sh = 0; }
 #pragma omp for schedule(static)
                     for (int64_t t = 0; t < Tn; t++) TFN(ctc_emit)(&q, t, t + 1, tmp);
 #pragma omp sections reduction(|:bad_sh)
@@ -707,7 +760,7 @@ int TFN(le_ctc)(le_ctc_args *a) {
                     if (!bad_sh) {
 #pragma omp for schedule(static) reduction(|:bad_sh)
                         for (int64_t t = 0; t < Tn; t++)
-                            bad_sh |= TFN(ctc_post)(&q, t, wseq + y.BA + t * y.AS,
+                            bad_sh |= TFN(ctc_post)(&q, t, wseq + y.BA + t * y.RS,
                                                     wseq[y.E + t * y.ES + y.SO + CTC_LOGD],
                                                     logP_sh, tmp);
                     }
@@ -722,7 +775,7 @@ int TFN(le_ctc)(le_ctc_args *a) {
                     } else if (prob && !bad_sh) {
                         loss = -logP_sh;
                     } else {
-                        ctc_skip_mask(wseq + y.SK, l, S);
+                        ctc_skip_mask(wseq + y.SK, l, S, y.SE + 8);
                         loss = TFN(ctc_seq_log)(&q);
                         nlog++;
                     }
