@@ -147,6 +147,21 @@ static inline int64_t ctc_min_len(const int64_t *l, int64_t S) {
     return r;
 }
 
+/* Band of step t (r = Tn-1-t steps left): blank states k in [bel, beh],
+ * label states k in [bol, boh] -- alpha vanishes beyond state 2t+1, beta
+ * where the end is out of reach. */
+typedef struct { int64_t bel, beh, bol, boh; } ctc_band;
+
+static inline ctc_band ctc_band_at(int64_t t, int64_t Tn, int64_t S) {
+    const int64_t r = Tn - 1 - t;
+    ctc_band b;
+    b.bel = S - r > 0 ? S - r : 0;
+    b.bol = S - 1 - r > 0 ? S - 1 - r : 0;
+    b.beh = t < S ? t : S;
+    b.boh = t < S - 1 ? t : S - 1;
+    return b;
+}
+
 static inline int64_t ctc_exponent(double v) {
     return (int64_t)((le_bits_d(v) >> 52) & 0x7ff) - 1023;
 }
@@ -163,11 +178,11 @@ static inline double ctc_pow2(double d) {
 }
 
 /* Rescale block j of a row (8 lanes of e and of o) so its largest value is
- * in [1, 2) when it has left [2^-400, 2^400]; returns the block's exponent
+ * in [1, 2) when it has left [2^-60, 2^60]; returns the block's exponent
  * given the frame exponent Rn (-inf for an empty block). */
 static inline double ctc_block_norm(double *restrict e, double *restrict o, double mx, double Rn) {
     if (mx == 0.0) return -(double)INFINITY;
-    if (mx >= 0x1p-400 && mx <= 0x1p400) return Rn;     /* still well inside the range */
+    if (mx >= 0x1p-60 && mx <= 0x1p60) return Rn;       /* still well inside the range */
     const int64_t x = ctc_exponent(mx);
     const double f = ctc_pow2m(x);
 #pragma omp simd
@@ -240,6 +255,249 @@ static inline void TFN(ctc_grad_row)(const TFN(ctc_seq) *q, int64_t t, double pe
 #pragma omp simd
         for (int64_t c = 0; c < C; c++) g[c] = (T)(-sc * post[c]);
     }
+}
+
+/* ---- probability space, one factor per step ---------------------------------
+ * The first attempt for every sequence: the same phases with each alpha /
+ * beta row scaled as a whole by the power of two that brings the previous
+ * row's sum near 1 (Graves 2006), band-limited state by state.  About 30%
+ * faster than per-block exponents, but a step resolves its states only down
+ * to DBL_MIN of its total; failures (caught by the same checks) go on to the
+ * per-block path. */
+/* Row-scaled path: beta at the last step (1 at the two final states; the
+ * states just below the band read by the next step are 0). */
+static inline void TFN(ctc_beta_init_r)(double *restrict bc, int64_t S, int64_t V) {
+    bc[S] = 1.0;
+    if (S > 0) bc[S - 1] = 0.0;
+    if (S > 0) bc[V + S - 1] = 1.0;
+    if (S > 1) bc[V + S - 2] = 0.0;
+}
+
+static void TFN(ctc_emit_r)(const TFN(ctc_seq) *q, int64_t t0, int64_t t1, double *restrict er) {
+    const ctc_lay *y = q->y;
+    const int64_t S = q->S, Tn = q->Tn, ES = y->ES, SO = y->SO, C = q->C;
+    const int64_t *l = q->l;
+    for (int64_t t = t0; t < t1; t++) {
+        const ctc_band b = ctc_band_at(t, Tn, S);
+        const T *row = TFN(ctc_row)(q, t);
+        double *restrict E = q->w + y->E + t * ES;
+        const double lb = (double)row[q->blank];
+        /* label emissions needed at t: the band, and one below it for beta */
+        const int64_t k0 = b.bol > 0 ? b.bol - 1 : 0;
+        double m = lb, eb;
+        if (C < b.boh - k0 + 1) {
+            /* fewer classes than labels: exponentiate the row, then gather */
+#pragma omp simd reduction(max:m)
+            for (int64_t c = 0; c < C; c++) { double v = (double)row[c]; er[c] = v; m = v > m ? v : m; }
+            if (m == -(double)INFINITY) m = 0.0;
+#pragma omp simd
+            for (int64_t c = 0; c < C; c++) er[c] = le_exp(er[c] - m);
+            for (int64_t k = k0; k <= b.boh; k++) E[k] = er[l[k]];
+            eb = er[q->blank];
+        } else {
+            double m2 = m;
+            int64_t k = k0;
+            for (; k + 1 <= b.boh; k += 2) {
+                const double v0 = (double)row[l[k]], v1 = (double)row[l[k + 1]];
+                E[k] = v0; E[k + 1] = v1;
+                m = v0 > m ? v0 : m;
+                m2 = v1 > m2 ? v1 : m2;
+            }
+            if (k <= b.boh) { const double v0 = (double)row[l[k]]; E[k] = v0; m = v0 > m ? v0 : m; }
+            m = m2 > m ? m2 : m;
+            if (m == -(double)INFINITY) m = 0.0;
+#pragma omp simd
+            for (int64_t k = k0; k <= b.boh; k++) E[k] = le_exp(E[k] - m);
+            eb = le_exp(lb - m);
+        }
+        E[SO + CTC_EB] = eb;
+        E[SO + CTC_M] = m;
+    }
+}
+
+/* Forward.  Returns 0 and log P, or 1. */
+static int TFN(ctc_fwd_r)(const TFN(ctc_seq) *q, double *logP_out) {
+    const ctc_lay *y = q->y;
+    const int64_t S = q->S, Tn = q->Tn, SE = y->V, AS = y->RS, ES = y->ES, SO = y->SO;
+    double *w = q->w;
+    const double *restrict sk = w + y->SK;
+    const double LN2 = 0.693147180559945309417;
+    double logC = 0.0, f = 1.0;
+    int64_t fe = 0;                 /* f = 2^-fe */
+    for (int64_t t = 0; t < Tn; t++) {
+        const ctc_band b = ctc_band_at(t, Tn, S);
+        double *restrict E = w + y->E + t * ES;
+        const double eb = E[SO + CTC_EB] * f;
+        logC += E[SO + CTC_M] + (double)fe * LN2;
+        E[SO + CTC_LOGC] = logC;
+        double *restrict ae = w + y->A + t * AS;
+        double *restrict ao = ae + SE;
+        double se = 0.0, so = 0.0;
+        if (t == 0) {
+            if (b.bel == 0) { ae[0] = eb; se = eb; }
+            if (S > 0) { ao[0] = E[0]; so = E[0]; }
+        } else {
+            const double *restrict pe = ae - AS;
+            const double *restrict po = ao - AS;
+            if (b.bel == 0) { ae[0] = pe[0] * eb; se = ae[0]; }
+#pragma omp simd reduction(+:se)
+            for (int64_t k = b.bel > 1 ? b.bel : 1; k <= b.beh; k++) {
+                double v = (pe[k] + po[k - 1]) * eb;
+                ae[k] = v; se += v;
+            }
+            if (S > 0) {
+                if (b.bol == 0) { ao[0] = (po[0] + pe[0]) * E[0] * f; so = ao[0]; }
+#pragma omp simd reduction(+:so)
+                for (int64_t k = b.bol > 1 ? b.bol : 1; k <= b.boh; k++) {
+                    double v = (po[k] + pe[k] + sk[k] * po[k - 1]) * E[k] * f;
+                    ao[k] = v; so += v;
+                }
+            }
+        }
+        /* the next step reads one state further */
+        if (b.beh < S) ae[b.beh + 1] = 0.0;
+        if (b.boh < S - 1) ao[b.boh + 1] = 0.0;
+        const double c = se + so;
+        if (!(c >= DBL_MIN && c <= DBL_MAX)) return 1;
+        fe = ctc_exponent(c);
+        f = ctc_pow2m(fe);
+    }
+    const double *ae = w + y->A + (Tn - 1) * AS;
+    const double fin = ae[S] + (S > 0 ? ae[SE + S - 1] : 0.0);
+    if (!(fin >= DBL_MIN)) return 1;
+    *logP_out = logC + log(fin);
+    return 0;
+}
+
+/* One backward step: beta_t (into ne/no) from beta_{t+1} (ce/co), times f.
+ * Returns the row's sum. */
+static inline double TFN(ctc_bwd_step_r)(const TFN(ctc_seq) *q, int64_t t, const double *restrict cb,
+                                       double *restrict nb, double f) {
+    const ctc_lay *y = q->y;
+    const int64_t S = q->S, SE = y->V, SO = y->SO;
+    const double *restrict sk = q->w + y->SK;
+    const ctc_band b = ctc_band_at(t, q->Tn, S);
+    const double *restrict E1 = q->w + y->E + (t + 1) * y->ES;
+    const double eb1 = E1[SO + CTC_EB];
+    const double *restrict ce = cb, *restrict co = cb + SE;
+    double *restrict ne = nb, *restrict no = nb + SE;
+    double de = 0.0, dn = 0.0;
+    const int64_t eh = b.beh < S ? b.beh : S - 1;
+#pragma omp simd reduction(+:de)
+    for (int64_t k = b.bel; k <= eh; k++) {
+        double v = (ce[k] * eb1 + co[k] * E1[k]) * f;
+        ne[k] = v; de += v;
+    }
+    if (b.beh == S) { ne[S] = ce[S] * eb1 * f; de += ne[S]; }
+    if (S > 0) {
+        const int64_t oh = b.boh < S - 1 ? b.boh : S - 2;
+#pragma omp simd reduction(+:dn)
+        for (int64_t k = b.bol; k <= oh; k++) {
+            double v = (co[k] * E1[k] + ce[k + 1] * eb1 + sk[k + 1] * co[k + 1] * E1[k + 1]) * f;
+            no[k] = v; dn += v;
+        }
+        if (b.boh == S - 1) {
+            double v = (co[S - 1] * E1[S - 1] + ce[S] * eb1) * f;
+            no[S - 1] = v; dn += v;
+        }
+    }
+    /* the previous step reads one state below the band */
+    if (b.bel > 0) ne[b.bel - 1] = 0.0;
+    if (b.bol > 0) no[b.bol - 1] = 0.0;
+    return de + dn;
+}
+
+/* Posterior at t from the alpha row and beta row; writes the gradient row
+ * (tmp: TMP region of a thread).  Returns 1 when log P disagrees. */
+static inline int TFN(ctc_post_r)(const TFN(ctc_seq) *q, int64_t t, const double *restrict bt,
+                                double logD_t, double logP, double *restrict tmp) {
+    const ctc_lay *y = q->y;
+    const int64_t S = q->S, SE = y->V;
+    const ctc_band b = ctc_band_at(t, q->Tn, S);
+    const double *restrict ae_t = q->w + y->A + t * y->RS;
+    const double *restrict ao_t = ae_t + SE;
+    const double *restrict be = bt, *restrict bo = bt + SE;
+    double *restrict post = tmp;
+    double *restrict po = tmp + ctc_r8(q->C);
+    double ze = 0.0, zo = 0.0;
+#pragma omp simd reduction(+:ze)
+    for (int64_t k = b.bel; k <= b.beh; k++) ze += ae_t[k] * be[k];
+#pragma omp simd reduction(+:zo)
+    for (int64_t k = b.bol; k <= b.boh; k++) { double v = ao_t[k] * bo[k]; po[k] = v; zo += v; }
+    const double Z = ze + zo;
+    if (!(Z >= DBL_MIN)) return 1;
+    const double logC_t = q->w[y->E + t * y->ES + y->SO + CTC_LOGC];
+    const double tol = LE_CTC_TOL * (1.0 + fabs(logP));
+    if (!(fabs(le_log(Z) + logC_t + logD_t - logP) <= tol)) return 1;
+    if (q->grad) TFN(ctc_grad_row)(q, t, ze, po, b.bol, b.boh, 1.0 / Z, post);
+    return 0;
+}
+
+/* P once more from the backward recursion alone (beta_0 and the emissions at
+ * 0): catches alignments the forward recursion lost at t = 0, which every
+ * alpha_t then lacks. */
+static inline int TFN(ctc_check_start_r)(const TFN(ctc_seq) *q, const double *restrict b0,
+                                       double logD_0, double logP) {
+    const ctc_lay *y = q->y;
+    const double *E0 = q->w + y->E;
+    const double Pb = E0[y->SO + CTC_EB] * b0[0] + (q->S > 0 ? E0[0] * b0[y->V] : 0.0);
+    if (!(Pb >= DBL_MIN)) return 1;
+    const double tol = LE_CTC_TOL * (1.0 + fabs(logP));
+    return !(fabs(log(Pb) + E0[y->SO + CTC_M] + logD_0 - logP) <= tol);
+}
+
+/* The whole sequence on one thread (backward fused with the posterior). */
+static int TFN(ctc_seq_prob_r)(const TFN(ctc_seq) *q, double *loss) {
+    const ctc_lay *y = q->y;
+    const int64_t S = q->S, Tn = q->Tn, SE = y->V, ES = y->ES, SO = y->SO;
+    double *w = q->w;
+    const double LN2 = 0.693147180559945309417;
+    TFN(ctc_emit_r)(q, 0, Tn, w + y->TMP);
+    double logP;
+    if (TFN(ctc_fwd_r)(q, &logP)) return 1;
+    double *restrict bc = w + y->B0;
+    double *restrict bn = w + y->B1;
+    TFN(ctc_beta_init_r)(bc, S, SE);
+    double logD = 0.0, f = 1.0;
+    int64_t fe = 0;
+    for (int64_t t = Tn - 1; t >= 0; t--) {
+        if (t < Tn - 1) {
+            const double d = TFN(ctc_bwd_step_r)(q, t, bc, bn, f);
+            if (!(d >= DBL_MIN && d <= DBL_MAX)) return 1;
+            logD += w[y->E + (t + 1) * ES + SO + CTC_M] + (double)fe * LN2;
+            fe = ctc_exponent(d);
+            f = ctc_pow2m(fe);
+            double *tmp = bc; bc = bn; bn = tmp;
+        }
+        if (TFN(ctc_post_r)(q, t, bc, logD, logP, w + y->TMP)) return 1;
+    }
+    if (TFN(ctc_check_start_r)(q, bc, logD, logP)) return 1;
+    *loss = -logP;
+    return 0;
+}
+
+/* Backward storing every beta row (BA) and its log scale (two-thread schedule). */
+static int TFN(ctc_bwd_store_r)(const TFN(ctc_seq) *q) {
+    const ctc_lay *y = q->y;
+    const int64_t S = q->S, Tn = q->Tn, AS = y->RS, ES = y->ES, SO = y->SO;
+    double *w = q->w;
+    const double LN2 = 0.693147180559945309417;
+    double *bc = w + y->BA + (Tn - 1) * AS;
+    TFN(ctc_beta_init_r)(bc, S, y->V);
+    double logD = 0.0, f = 1.0;
+    int64_t fe = 0;
+    w[y->E + (Tn - 1) * ES + SO + CTC_LOGD] = 0.0;
+    for (int64_t t = Tn - 2; t >= 0; t--) {
+        double *bn = w + y->BA + t * AS;
+        const double d = TFN(ctc_bwd_step_r)(q, t, bc, bn, f);
+        if (!(d >= DBL_MIN && d <= DBL_MAX)) return 1;
+        logD += w[y->E + (t + 1) * ES + SO + CTC_M] + (double)fe * LN2;
+        w[y->E + t * ES + SO + CTC_LOGD] = logD;
+        fe = ctc_exponent(d);
+        f = ctc_pow2m(fe);
+        bc = bn;
+    }
+    return 0;
 }
 
 /* ---- probability space, in phases ------------------------------------------
@@ -715,7 +973,8 @@ int TFN(le_ctc)(le_ctc_args *a) {
                     loss = (double)INFINITY;
                 } else {
                     ctc_skip_mask(w + y.SK, l, S, y.SE + 8);
-                    if (a->force_log || TFN(ctc_seq_prob)(&q, &loss) != 0) {
+                    if (a->force_log || (TFN(ctc_seq_prob_r)(&q, &loss) != 0 &&
+                                         TFN(ctc_seq_prob)(&q, &loss) != 0)) {
                         loss = TFN(ctc_seq_log)(&q);
                         nlog++;
                     }
@@ -740,28 +999,42 @@ int TFN(le_ctc)(le_ctc_args *a) {
                 const int prob = !trivial && !a->force_log;
                 if (prob) {
 #pragma omp single
-                    { ctc_skip_mask(wseq + y.SK, l, S, y.SE + 8); bad_sh = 0; }
-#pragma omp for schedule(static)
-                    for (int64_t t = 0; t < Tn; t++) TFN(ctc_emit)(&q, t, t + 1, tmp);
-#pragma omp sections reduction(|:bad_sh)
-                    {
-#pragma omp section
-                        bad_sh |= TFN(ctc_fwd)(&q, &logP_sh);
-#pragma omp section
-                        bad_sh |= TFN(ctc_bwd_store)(&q);
-                    }
+                    { ctc_skip_mask(wseq + y.SK, l, S, y.SE + 8); bad_sh = 1; }
+                    /* one factor per step first, then per-block exponents */
+                    for (int meth = 0; meth < 2 && bad_sh; meth++) {
+#pragma omp barrier
 #pragma omp single
-                    {
-                        if (!bad_sh)
-                            bad_sh = TFN(ctc_check_start)(&q, wseq + y.BA,
-                                                          wseq[y.E + y.SO + CTC_LOGD], logP_sh);
-                    }
-                    if (!bad_sh) {
+                        bad_sh = 0;
+#pragma omp for schedule(static)
+                        for (int64_t t = 0; t < Tn; t++) {
+                            if (meth == 0) TFN(ctc_emit_r)(&q, t, t + 1, tmp);
+                            else TFN(ctc_emit)(&q, t, t + 1, tmp);
+                        }
+#pragma omp sections reduction(|:bad_sh)
+                        {
+#pragma omp section
+                            bad_sh |= meth == 0 ? TFN(ctc_fwd_r)(&q, &logP_sh) : TFN(ctc_fwd)(&q, &logP_sh);
+#pragma omp section
+                            bad_sh |= meth == 0 ? TFN(ctc_bwd_store_r)(&q) : TFN(ctc_bwd_store)(&q);
+                        }
+#pragma omp single
+                        {
+                            if (!bad_sh) {
+                                const double d0 = wseq[y.E + y.SO + CTC_LOGD];
+                                bad_sh = meth == 0
+                                    ? TFN(ctc_check_start_r)(&q, wseq + y.BA, d0, logP_sh)
+                                    : TFN(ctc_check_start)(&q, wseq + y.BA, d0, logP_sh);
+                            }
+                        }
+                        if (!bad_sh) {
 #pragma omp for schedule(static) reduction(|:bad_sh)
-                        for (int64_t t = 0; t < Tn; t++)
-                            bad_sh |= TFN(ctc_post)(&q, t, wseq + y.BA + t * y.RS,
-                                                    wseq[y.E + t * y.ES + y.SO + CTC_LOGD],
-                                                    logP_sh, tmp);
+                            for (int64_t t = 0; t < Tn; t++) {
+                                const double *bt = wseq + y.BA + t * y.RS;
+                                const double dt = wseq[y.E + t * y.ES + y.SO + CTC_LOGD];
+                                bad_sh |= meth == 0 ? TFN(ctc_post_r)(&q, t, bt, dt, logP_sh, tmp)
+                                                    : TFN(ctc_post)(&q, t, bt, dt, logP_sh, tmp);
+                            }
+                        }
                     }
                 }
 #pragma omp single
