@@ -10,37 +10,41 @@
  *     o_t[k] = (o[k] + e[k] + skip[k] o[k-1]) * y_t(l_k),  skip[k] = l_k != l_{k-1}.
  * beta is kept *exclusive* of the emission at t, so alpha_t(s) beta_t(s) is
  * directly the mass of the paths through (t, s) and the posterior needs no
- * division by an emission probability (which may underflow).  The forward
- * pass skips the blocks of states not yet reachable at t, the backward pass
- * those that can no longer reach the end.
+ * division by an emission probability (which may underflow).  States not
+ * yet reachable at t, or that can no longer reach the end, are skipped.
  *
- * Formulation, chosen by measurement.  Two implementations of the recursion:
- *  - probability space, in double for both storage dtypes: emissions
- *    exp(lp - m_t) with m_t the largest log-probability used at t; each block
- *    of 8 neighbouring states carries its own binary exponent (a block takes
- *    the larger exponent of itself and of its left neighbour, which feeds it,
- *    and rescales by an exact power of two when its largest value leaves
- *    [2^-400, 2^400]), so states of one step may differ by any factor;
- *    flush-to-zero while a sequence runs.  A few multiply-adds per lattice
- *    cell plus a little per block.  (Graves 2006 rescales a whole step by one
- *    factor: 30% faster here, but the states carrying the posterior can hold
- *    less than DBL_MIN of their step's forward or backward mass in long,
- *    confidently mispredicted sequences -- random logits of scale 10 at T=1000
- *    S=300 did, every time.)
- *  - log space with -inf guards, log-add-exp vectorised across states
- *    (le_exp and a select-only log on [1, 4]): three exp and one log per cell.
+ * Formulation, chosen by measurement.  Three implementations of the
+ * recursion, tried in this order for each sequence:
+ *  1. probability space with one scale factor per step (Graves 2006), in
+ *    double for both storage dtypes: emissions exp(lp - m_t) with m_t the
+ *    largest log-probability used at t; each alpha / beta row scaled by the
+ *    exact power of two that brings the previous row's sum near 1 (no
+ *    rounding from the rescaling, no log per step); band-limited state by
+ *    state; flush-to-zero while a sequence runs, so entries decaying below
+ *    DBL_MIN of their step become 0 instead of slow subnormals.  A few
+ *    multiply-adds per lattice cell.  Its limit: a step resolves its states
+ *    only down to DBL_MIN of its total, and in long, confidently mispredicted
+ *    sequences the states carrying the posterior can hold less than that of
+ *    the forward or backward mass (random logits of scale 10 at T=1000 S=300).
+ *  2. the same with a binary exponent per block of 8 neighbouring states (a
+ *    block takes the larger exponent of itself and of its left -- for beta,
+ *    right -- neighbour, which feeds it, and rescales by an exact power of two
+ *    when its largest value leaves [2^-60, 2^60]): no range limit across the
+ *    states of a step; about 1.4x the cost of 1.
+ *  3. log space with -inf guards, log-add-exp vectorised across states (le_exp
+ *    and a select-only log on [1, 4]): three exp and one log per cell; no
+ *    range limit at all, and what gives NaN / -inf inputs torch's semantics.
  * Measured here (AVX-512, 1 thread, loss + gradient, float32): T=400 N=32
- * C=64 S=100: probability space 6.8 ms (4.4 ms with one factor per step), log
- * space 21 ms; T=50 N=16 C=20 S=30: 0.20 ms (0.14), 0.59 ms.  Probability space
- * is the path taken.  It is checked, not assumed: for every t the posterior
- * pass recomputes log P = log sum_s alpha_t beta_t + scales, and once from
- * beta alone (sum over the two start states of y_0 beta_0); all must agree
- * with the forward pass's log P within 1e-11 (1 + |log P|), and the sums must
- * stay in the normal double range.  Otherwise (log-probabilities below about
- * -700 for every state of a step, neighbouring blocks more than 2^1000 apart,
- * NaN or inf inputs) the sequence is recomputed in log space, which has no
- * range limit and gives NaN / -inf inputs their torch semantics.  Loss-only
- * calls run the backward recursion too, for the check.
+ * C=64 S=100: 4.4 ms / 6.8 ms / 21 ms; T=50 N=16 C=20 S=30: 0.14 / 0.20 /
+ * 0.59 ms.  Attempts 1 and 2 are checked, not assumed: for every t the
+ * posterior pass recomputes log P = log sum_s alpha_t beta_t + scales, and
+ * once from beta alone (sum over the two start states of y_0 beta_0); all must
+ * agree with the forward pass's log P within 1e-11 (1 + |log P|), and the sums
+ * must stay in the normal double range; otherwise the next attempt runs.
+ * Alignments lost by both recursions of an attempt in exactly complementary
+ * ways would go unnoticed; that needs probability ratios beyond 1e300 swinging
+ * both ways along a sequence.  Loss-only calls run the backward recursion too,
+ * for the check.
  *
  * Parallelism.  A batch at least as large as the thread count: one sequence
  * per thread at a time (dynamic schedule), backward fused with the
@@ -973,8 +977,9 @@ int TFN(le_ctc)(le_ctc_args *a) {
                     loss = (double)INFINITY;
                 } else {
                     ctc_skip_mask(w + y.SK, l, S, y.SE + 8);
-                    if (a->force_log || (TFN(ctc_seq_prob_r)(&q, &loss) != 0 &&
-                                         TFN(ctc_seq_prob)(&q, &loss) != 0)) {
+                    if (a->force_log == 1 ||
+                        ((a->force_log == 2 || TFN(ctc_seq_prob_r)(&q, &loss) != 0) &&
+                         TFN(ctc_seq_prob)(&q, &loss) != 0)) {
                         loss = TFN(ctc_seq_log)(&q);
                         nlog++;
                     }
@@ -996,12 +1001,12 @@ int TFN(le_ctc)(le_ctc_args *a) {
                                   g, wseq, &y};
                 double *tmp = w;    /* this thread's TMP */
                 const int trivial = Tn == 0 || Tn < ctc_min_len(l, S);
-                const int prob = !trivial && !a->force_log;
+                const int prob = !trivial && a->force_log != 1;
                 if (prob) {
 #pragma omp single
                     { ctc_skip_mask(wseq + y.SK, l, S, y.SE + 8); bad_sh = 1; }
                     /* one factor per step first, then per-block exponents */
-                    for (int meth = 0; meth < 2 && bad_sh; meth++) {
+                    for (int meth = a->force_log == 2; meth < 2 && bad_sh; meth++) {
 #pragma omp barrier
 #pragma omp single
                         bad_sh = 0;

@@ -23,7 +23,8 @@ typedef struct {
     int reduction;              /* LE_RED_* */
     int zero_infinity;
     int grad_logits;            /* 0: d/d log_probs = -posterior; 1: softmax - posterior */
-    int force_log;              /* testing / measurement: always take the log-space path */
+    int force_log;              /* testing / measurement: 1 log space only, 2 skip the
+                                 * one-factor-per-step attempt; 0 normally */
     int n_threads;
     /* outputs */
     double loss_value;          /* reduced loss ('mean' / 'sum') */

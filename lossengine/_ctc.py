@@ -12,8 +12,10 @@ register_kernel_module(_kern)
 _I64 = np.dtype(np.int64)
 _GRAD_WRT = ("log_probs", "logits")
 
-# Testing / measurement switch: route every sequence through the log-space path.
+# Testing / measurement switches: route every sequence through the log-space
+# path; or skip the one-factor-per-step attempt (per-block exponents first).
 _FORCE_LOG = False
+_BLOCK_FIRST = False
 
 
 def _int_array(x, name):
@@ -166,7 +168,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank=0, redu
     st, value, bad_n, bad_k, _nlog = _kern.ctc(
         xc, tc, off, il, tl, garr, loss, g, T, N, C, blank, gscalar, red,
         1 if zero_infinity else 0, 1 if grad_wrt == "logits" else 0,
-        1 if _FORCE_LOG else 0, _state["threads"])
+        1 if _FORCE_LOG else (2 if _BLOCK_FIRST else 0), _state["threads"])
     if st in (_kern.ERR_TARGET_RANGE, _kern.ERR_TARGET_BLANK):
         v = int(tc[off[bad_n] + bad_k])
         where = f"sample {bad_n}, position {bad_k}" if not unbatched else f"position {bad_k}"

@@ -1,5 +1,7 @@
-"""ctc_loss: brute-force alignments, edge cases, both kernel paths, errors,
-golden values (no torch needed) and torch parity (skipped without torch)."""
+"""ctc_loss: brute-force alignments, edge cases, the three kernel paths,
+errors, golden values (no torch needed) and torch parity (skipped without
+torch)."""
+import contextlib
 import os
 
 import numpy as np
@@ -26,12 +28,20 @@ def rand_inputs(rng, T, N, C, S, blank=0, dtype=np.float64, scale=2.0):
     return lp, targets, il, tl
 
 
-@pytest.fixture
-def force_log():
-    prev = _ctc._FORCE_LOG
-    _ctc._FORCE_LOG = True
-    yield
-    _ctc._FORCE_LOG = prev
+PATHS = ("default", "block", "log")
+
+
+@contextlib.contextmanager
+def kernel_path(path):
+    """'default': one factor per step first; 'block': per-block exponents
+    first; 'log': log space only."""
+    _ctc._FORCE_LOG = path == "log"
+    _ctc._BLOCK_FIRST = path == "block"
+    try:
+        yield
+    finally:
+        _ctc._FORCE_LOG = False
+        _ctc._BLOCK_FIRST = False
 
 
 # ------------------------------------------------------------------ brute force
@@ -48,14 +58,11 @@ def test_brute_force(T, blank):
         lab = tuple(c if c != blank else 0 for c in lab)   # keep labels != blank
         want = ctc_brute_force(lp, lab, blank)
         tg = np.array(lab + (1,) * 2, dtype=np.int64)      # padded beyond the length
-        for force in (False, True):
-            _ctc._FORCE_LOG = force
-            try:
+        for path in PATHS:
+            with kernel_path(path):
                 v, g = le.ctc_loss(lp, tg, T, len(lab), blank=blank, reduction="sum", grad=True)
                 v2, g2 = le.ctc_loss(lp, tg, T, len(lab), blank=blank, reduction="sum", grad=True,
                                      grad_wrt="logits")
-            finally:
-                _ctc._FORCE_LOG = False
             if np.isinf(want):
                 assert v == np.inf and np.all(np.isnan(g)) and np.all(np.isnan(g2))
                 continue
@@ -139,19 +146,21 @@ def test_unbatched():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_prob_and_log_paths_agree(dtype, force_log):
+def test_kernel_paths_agree(dtype):
     rng = np.random.default_rng(4)
     lp, tg, il, tl = rand_inputs(rng, 120, 6, 12, 40, dtype=dtype, scale=4)
     tl[0] = 40
     tg[0, 5:9] = tg[0, 4]                      # repeats
-    _ctc._FORCE_LOG = True
-    lo_log, g_log = le.ctc_loss(lp, tg, il, tl, reduction="none", grad=True, grad_wrt="logits")
-    _ctc._FORCE_LOG = False
-    lo, g = le.ctc_loss(lp, tg, il, tl, reduction="none", grad=True, grad_wrt="logits")
+    out = {}
+    for path in PATHS:
+        with kernel_path(path):
+            out[path] = le.ctc_loss(lp, tg, il, tl, reduction="none", grad=True,
+                                    grad_wrt="logits")
     tol = 1e-12 if dtype == np.float64 else 2e-6
-    np.testing.assert_allclose(lo, lo_log, rtol=tol)
-    np.testing.assert_allclose(g, g_log, rtol=tol, atol=tol)
-    np.testing.assert_allclose(lo, ref_ctc(lp, tg, il, tl, reduction="none"),
+    for path in ("block", "log"):
+        np.testing.assert_allclose(out["default"][0], out[path][0], rtol=tol)
+        np.testing.assert_allclose(out["default"][1], out[path][1], rtol=tol, atol=tol)
+    np.testing.assert_allclose(out["default"][0], ref_ctc(lp, tg, il, tl, reduction="none"),
                                rtol=1e-12 if dtype == np.float64 else 1e-7)
 
 
@@ -184,6 +193,40 @@ def test_range_fallback():
     v = le.ctc_loss(lp, tg, il, tl, reduction="none")
     np.testing.assert_allclose(v, ref_ctc(lp, tg, il, tl, reduction="none"), rtol=1e-6)
     assert np.all(np.isfinite(v))
+
+
+def test_confident_mispredictions_long_sequences():
+    """Long sequences a model mispredicts confidently: the states carrying the
+    posterior hold less than DBL_MIN of a step's forward mass, which one scale
+    factor per step cannot represent; per-block exponents (and the checks)
+    keep the result exact, whatever the schedule."""
+    rng = np.random.default_rng(13)
+    T, C, S = 1000, 40, 300
+    x = rng.standard_normal((T, 2, C)) * 10
+    lp = log_softmax(x)
+    tg = rng.integers(1, C, size=(2, S))
+    il, tl = np.array([T, T - 50]), np.array([S, S - 20])
+    want = ref_ctc(lp, tg, il, tl, reduction="none")
+    prev = le.get_num_threads()
+    try:
+        res = []
+        for nt in (1, 2, 3):
+            le.set_num_threads(nt)
+            res.append(le.ctc_loss(lp, tg, il, tl, reduction="none", grad=True))
+            res.append(le.ctc_loss(lp[:, :1], tg[:1], il[:1], tl[:1], reduction="none", grad=True))
+    finally:
+        le.set_num_threads(prev)
+    np.testing.assert_allclose(res[0][0], want, rtol=1e-12)
+    for i in range(2, 6):
+        np.testing.assert_array_equal(res[i][0], res[i % 2][0])
+        np.testing.assert_array_equal(res[i][1], res[i % 2][1])
+    with kernel_path("log"):
+        _, g_log = le.ctc_loss(lp, tg, il, tl, reduction="none", grad=True)
+    with kernel_path("block"):
+        v_blk, g_blk = le.ctc_loss(lp, tg, il, tl, reduction="none", grad=True)
+    np.testing.assert_allclose(res[0][1], g_log, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(v_blk, want, rtol=1e-12)
+    np.testing.assert_allclose(g_blk, g_log, rtol=1e-9, atol=1e-12)
 
 
 def test_nan_propagates():
@@ -236,14 +279,16 @@ def test_threads_bitwise_small_and_large_batch():
     try:
         for N in (1, 2, 5):
             lp, tg, il, tl = rand_inputs(rng, 300, N, 20, 60, dtype=np.float32)
-            res = []
-            for nt in (1, 2, 3):
-                le.set_num_threads(nt)
-                res.append(le.ctc_loss(lp, tg, il, tl, reduction="sum", grad=True,
-                                       grad_wrt="logits"))
-            for out, g in res[1:]:
-                np.testing.assert_array_equal(out, res[0][0])
-                np.testing.assert_array_equal(g, res[0][1])
+            for path in ("default", "block"):
+                res = []
+                with kernel_path(path):
+                    for nt in (1, 2, 3):
+                        le.set_num_threads(nt)
+                        res.append(le.ctc_loss(lp, tg, il, tl, reduction="sum", grad=True,
+                                               grad_wrt="logits"))
+                for out, g in res[1:]:
+                    np.testing.assert_array_equal(out, res[0][0])
+                    np.testing.assert_array_equal(g, res[0][1])
     finally:
         le.set_num_threads(prev)
 
