@@ -908,7 +908,15 @@ int TFN(le_ctc)(le_ctc_args *a) {
     T *g = (T *)a->grad;
     a->n_log_path = 0;
 
-    /* Targets are checked before anything is written. */
+    /* Lengths, then targets, are checked before anything is read through them
+     * or written. */
+    for (int64_t n = 0; n < N; n++) {
+        if (il[n] < 0 || il[n] > Tmax) { a->bad_sample = n; return LE_CTC_ERR_INPUT_LEN; }
+        if (tl[n] < 0 || (a->S_pad >= 0 && tl[n] > a->S_pad)) {
+            a->bad_sample = n;
+            return LE_CTC_ERR_TARGET_LEN;
+        }
+    }
     int64_t work = 0;
     for (int64_t n = 0; n < N; n++) {
         const int64_t *l = tg + off[n];

@@ -8,6 +8,8 @@
 /* Status codes specific to CTC (beyond LE_OK / LE_ERR_NOMEM of le_common.h). */
 #define LE_CTC_ERR_TARGET_RANGE 1   /* a target outside [0, C): bad_sample, bad_pos */
 #define LE_CTC_ERR_TARGET_BLANK 5   /* a target equal to blank: bad_sample, bad_pos */
+#define LE_CTC_ERR_INPUT_LEN 6      /* input length < 0 or > T_max: bad_sample */
+#define LE_CTC_ERR_TARGET_LEN 7     /* target length < 0, or > S_pad (padded): bad_sample */
 
 typedef struct {
     const void *lp;             /* log-probabilities (T, N, C) */
@@ -19,6 +21,8 @@ typedef struct {
     void *loss;                 /* (N) per-sample losses ('none') or NULL */
     void *grad;                 /* gradient (T, N, C) or NULL */
     int64_t T_max, N, C, blank;  /* T_max: the time dimension of log_probs */
+    int64_t S_pad;              /* padded targets' width, or -1 (concatenated: offsets
+                                 * from lengths checked by the caller to sum to the size) */
     double go_scalar;           /* upstream gradient when go is NULL */
     int reduction;              /* LE_RED_* */
     int zero_infinity;

@@ -47,12 +47,18 @@ def _lengths(x, name, N, unbatched):
                              f"(T, C), got shape {a.shape}")
     elif a.ndim > 1 or a.size != N:
         raise ValueError(f"{name} must be of size batch_size={N}, got shape {a.shape}")
-    a = np.ascontiguousarray(a.reshape(-1), dtype=_I64)
-    neg = np.flatnonzero(a < 0)
-    if neg.size:
-        n = int(neg[0])
-        raise ValueError(f"{name} must be >= 0, got {int(a[n])} for sample {n}")
-    return a
+    return np.ascontiguousarray(a.reshape(-1), dtype=_I64)   # values checked by the kernel
+
+
+def _length_error(name, a, n, T, S):
+    v = int(a[n])
+    if v < 0:
+        raise ValueError(f"{name} must be >= 0, got {v} for sample {n}")
+    if name == "input_lengths":
+        raise ValueError(f"input_lengths must be <= T={T} (log_probs.shape[0]), got {v} "
+                         f"for sample {n}")
+    raise ValueError(f"target_lengths must be <= S={S} (targets.shape[1]) for padded targets, "
+                     f"got {v} for sample {n}")
 
 
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank=0, reduction="mean",
@@ -115,11 +121,6 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank=0, redu
 
     il = _lengths(input_lengths, "input_lengths", N, unbatched)
     tl = _lengths(target_lengths, "target_lengths", N, unbatched)
-    over = np.flatnonzero(il > T)
-    if over.size:
-        n = int(over[0])
-        raise ValueError(f"input_lengths must be <= T={T} (log_probs.shape[0]), got "
-                         f"{int(il[n])} for sample {n}")
 
     t = _int_array(targets, "targets")
     if unbatched:
@@ -132,13 +133,11 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank=0, redu
             raise ValueError(f"targets: padded targets must be (N, S) with N=batch_size={N}, "
                              f"got shape {t.shape}")
         S = t.shape[1]
-        long = np.flatnonzero(tl > S)
-        if long.size:
-            n = int(long[0])
-            raise ValueError(f"target_lengths must be <= S={S} (targets.shape[1]) for padded "
-                             f"targets, got {int(tl[n])} for sample {n}")
         off = np.arange(N, dtype=_I64) * S
     elif t.ndim == 1:
+        S = -1
+        if tl.size and tl.min() < 0:
+            _length_error("target_lengths", tl, int(np.argmax(tl < 0)), T, S)
         total = int(tl.sum())
         if total != t.shape[0]:
             raise ValueError(f"targets: concatenated targets must have length "
@@ -166,9 +165,13 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank=0, redu
         g, guser = grad_buffer(grad_out, lp.shape, dt,
                                (log_probs, targets, input_lengths, target_lengths, grad_output))
     st, value, bad_n, bad_k, _nlog = _kern.ctc(
-        xc, tc, off, il, tl, garr, loss, g, T, N, C, blank, gscalar, red,
+        xc, tc, off, il, tl, garr, loss, g, T, N, C, blank, S, gscalar, red,
         1 if zero_infinity else 0, 1 if grad_wrt == "logits" else 0,
         1 if _FORCE_LOG else (2 if _BLOCK_FIRST else 0), _state["threads"])
+    if st == _kern.ERR_INPUT_LEN:
+        _length_error("input_lengths", il, bad_n, T, S)
+    if st == _kern.ERR_TARGET_LEN:
+        _length_error("target_lengths", tl, bad_n, T, S)
     if st in (_kern.ERR_TARGET_RANGE, _kern.ERR_TARGET_BLANK):
         v = int(tc[off[bad_n] + bad_k])
         where = f"sample {bad_n}, position {bad_k}" if not unbatched else f"position {bad_k}"

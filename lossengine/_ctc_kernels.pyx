@@ -15,6 +15,7 @@ cdef extern from "ctc.h" nogil:
         void *loss
         void *grad
         int64_t T_max, N, C, blank
+        int64_t S_pad
         double go_scalar
         int reduction
         int zero_infinity
@@ -24,7 +25,7 @@ cdef extern from "ctc.h" nogil:
         double loss_value
         int64_t bad_sample, bad_pos
         int64_t n_log_path
-    int LE_CTC_ERR_TARGET_RANGE, LE_CTC_ERR_TARGET_BLANK
+    int LE_CTC_ERR_TARGET_RANGE, LE_CTC_ERR_TARGET_BLANK, LE_CTC_ERR_INPUT_LEN, LE_CTC_ERR_TARGET_LEN
 
 cdef extern from "le_dispatch.h" nogil:
     int le_ctc_f32 "LE_PICK(le_ctc_f32)"(le_ctc_args *a)
@@ -32,11 +33,14 @@ cdef extern from "le_dispatch.h" nogil:
 
 ERR_TARGET_RANGE = LE_CTC_ERR_TARGET_RANGE
 ERR_TARGET_BLANK = LE_CTC_ERR_TARGET_BLANK
+ERR_INPUT_LEN = LE_CTC_ERR_INPUT_LEN
+ERR_TARGET_LEN = LE_CTC_ERR_TARGET_LEN
 ERR_NOMEM = LE_ERR_NOMEM
 
 
 def ctc(lp, targets, tgt_off, in_len, tgt_len, go, loss_out, grad_out,
-        int64_t T, int64_t N, int64_t C, int64_t blank, double go_scalar, int reduction,
+        int64_t T, int64_t N, int64_t C, int64_t blank, int64_t S_pad, double go_scalar,
+        int reduction,
         int zero_infinity, int grad_logits, int force_log, int n_threads):
     """Returns (status, reduced loss, bad sample, bad position, sequences on the log path)."""
     cdef le_ctc_args a
@@ -50,7 +54,7 @@ def ctc(lp, targets, tgt_off, in_len, tgt_len, go, loss_out, grad_out,
     a.go = _ptr(go)
     a.loss = _ptr(loss_out)
     a.grad = _ptr(grad_out)
-    a.T_max = T; a.N = N; a.C = C; a.blank = blank
+    a.T_max = T; a.N = N; a.C = C; a.blank = blank; a.S_pad = S_pad
     a.go_scalar = go_scalar
     a.reduction = reduction
     a.zero_infinity = zero_infinity
