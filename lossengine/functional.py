@@ -14,6 +14,7 @@ from ._binary import (balanced_binary_cross_entropy, binary_cross_entropy,  # no
                       hard_example_mining, multilabel_soft_margin_loss,
                       ohem_binary_cross_entropy, sigmoid_focal_loss, soft_margin_loss,
                       softmax_focal_loss)
+from ._ctc import ctc_loss  # noqa: F401
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "softmin", "cross_entropy", "nll_loss",
            "margin_ranking_loss", "hinge_embedding_loss", "multilabel_margin_loss",
@@ -26,4 +27,5 @@ __all__ = ["softmax", "log_softmax", "logsumexp", "softmin", "cross_entropy", "n
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "soft_margin_loss",
            "multilabel_soft_margin_loss", "sigmoid_focal_loss", "softmax_focal_loss",
            "balanced_binary_cross_entropy", "dice_loss", "ohem_binary_cross_entropy",
-           "hard_example_mining", "class_weights"]
+           "hard_example_mining", "class_weights",
+           "ctc_loss"]
