@@ -159,18 +159,36 @@ static inline double TFN(ce_row_prob)(const T *xr, const T *tr, const TFN(ce_con
 
 /* A tile of J <= LE_TILE positions (class stride `inner`).  Losses into lo[],
  * gradient (scaled by sc[j]) into g when not NULL. */
-static inline __attribute__((always_inline)) void TFN(ce_tile_impl)(const T *x, const int64_t *yt, const T *pt, int64_t inner, int64_t J,
-                         const TFN(ce_const) *k, int64_t ignore_index, const double *sc,
-                         T *g, double *lo) {
+static inline __attribute__((always_inline)) void TFN(ce_tile_impl)(
+        const T *x, const int64_t *yt, const T *pt, int64_t inner, int64_t J,
+        const TFN(ce_const) *k, int64_t ignore_index, const double *sc, T *g, double *lo) {
     const int64_t C = k->C;
     const T *w = k->w;
     const double eps = k->eps;
-    T m[LE_TILE], s[LE_TILE], A[LE_TILE], B[LE_TILE];
-    for (int64_t j = 0; j < J; j++) { m[j] = -(T)INFINITY; s[j] = 0; A[j] = 0; B[j] = 0; }
+    /* Everything per position is a SIMD lane: the target's logit and weight are
+     * picked up while the classes stream by (compare and select, no gather),
+     * and the target's term is subtracted the same way (no scatter). */
+    T m[LE_TILE], s[LE_TILE], A[LE_TILE], B[LE_TILE], xy[LE_TILE], wy[LE_TILE];
+    int64_t ye[LE_TILE];   /* target class, -1 where ignored */
+    for (int64_t j = 0; j < J; j++) {
+        m[j] = -(T)INFINITY; s[j] = 0; A[j] = 0; B[j] = 0; xy[j] = 0; wy[j] = 0;
+        ye[j] = pt ? -1 : (yt[j] == ignore_index ? -1 : yt[j]);
+    }
     for (int64_t c = 0; c < C; c++) {
         const T *xc = x + c * inner;
+        const T wc = w ? w[c] : (T)1;
+        if (pt) {
 #pragma omp simd
-        for (int64_t j = 0; j < J; j++) m[j] = xc[j] > m[j] ? xc[j] : m[j];
+            for (int64_t j = 0; j < J; j++) m[j] = xc[j] > m[j] ? xc[j] : m[j];
+        } else {
+#pragma omp simd
+            for (int64_t j = 0; j < J; j++) {
+                m[j] = xc[j] > m[j] ? xc[j] : m[j];
+                const int hit = ye[j] == c;
+                xy[j] = hit ? xc[j] : xy[j];
+                wy[j] = hit ? wc : wy[j];
+            }
+        }
     }
     const T keep = (T)(1.0 - eps), add = (T)(eps / (double)C);
     for (int64_t c = 0; c < C; c++) {
@@ -196,25 +214,30 @@ static inline __attribute__((always_inline)) void TFN(ce_tile_impl)(const T *x, 
             for (int64_t j = 0; j < J; j++) B[j] += wc * (xc[j] - m[j]);
         }
     }
-    /* per-position loss and gradient coefficients: g = ca * e - cb * w_c (- cy at y) */
-    T ca[LE_TILE], cb[LE_TILE], lsv[LE_TILE];
+    /* per-position loss and gradient coefficients: g = ca e - cb w_c - [c = y] cy */
+    T ca[LE_TILE], cb[LE_TILE], cy[LE_TILE];
+    if (pt) {
 #pragma omp simd
-    for (int64_t j = 0; j < J; j++) lsv[j] = LE_LOGT(s[j]);   /* vectorised log */
-    for (int64_t j = 0; j < J; j++) {
-        const double ls = (double)lsv[j];
-        if (pt) {
+        for (int64_t j = 0; j < J; j++) {
+            const double ls = (double)LE_LOGT(s[j]);
             lo[j] = (double)A[j] * ls - (double)B[j];
             ca[j] = (T)(sc[j] * (double)A[j] / (double)s[j]);
             cb[j] = (T)sc[j];
-        } else {
-            const int64_t y = yt[j];
-            if (y == ignore_index) { lo[j] = 0; ca[j] = 0; cb[j] = 0; continue; }
-            const double wy = w ? (double)w[y] : 1.0;
-            double l = wy * (((double)m[j] - (double)x[y * inner + j]) + ls);
-            if (eps > 0) l = (1.0 - eps) * l + (eps / (double)C) * (k->Wsum * ls - (double)B[j]);
-            lo[j] = l;
-            ca[j] = (T)(sc[j] * ((1.0 - eps) * wy + (eps / (double)C) * k->Wsum) / (double)s[j]);
-            cb[j] = (T)(sc[j] * eps / (double)C);
+            cy[j] = 0;
+        }
+    } else {
+        const double a1 = 1.0 - eps, a2 = eps / (double)C, ws = k->Wsum;
+#pragma omp simd
+        for (int64_t j = 0; j < J; j++) {
+            const double ls = (double)LE_LOGT(s[j]);
+            const double v = ye[j] >= 0 ? 1.0 : 0.0;
+            const double wyj = (double)wy[j];          /* 0 where ignored */
+            double l = wyj * (((double)m[j] - (double)xy[j]) + ls);
+            l = eps > 0 ? a1 * l + v * a2 * (ws * ls - (double)B[j]) : l;
+            lo[j] = v > 0 ? l : 0.0;                   /* ignored: 0 even for inf/NaN logits */
+            ca[j] = (T)(v * sc[j] * (a1 * wyj + a2 * ws) / (double)s[j]);
+            cb[j] = (T)(v * sc[j] * a2);
+            cy[j] = (T)(sc[j] * a1 * wyj);
         }
     }
     if (!g) return;
@@ -227,15 +250,10 @@ static inline __attribute__((always_inline)) void TFN(ce_tile_impl)(const T *x, 
             for (int64_t j = 0; j < J; j++) gc[j] = ca[j] * gc[j] - cb[j] * (tc[j] * keep + add) * wc;
         } else {
 #pragma omp simd
-            for (int64_t j = 0; j < J; j++) gc[j] = ca[j] * gc[j] - cb[j] * wc;
-        }
-    }
-    if (!pt) {
-        for (int64_t j = 0; j < J; j++) {
-            const int64_t y = yt[j];
-            if (y == ignore_index) continue;
-            const double wy = w ? (double)w[y] : 1.0;
-            g[y * inner + j] -= (T)(sc[j] * (1.0 - eps) * wy);
+            for (int64_t j = 0; j < J; j++) {
+                T v = ca[j] * gc[j] - cb[j] * wc;
+                gc[j] = ye[j] == c ? v - cy[j] : v;
+            }
         }
     }
 }
