@@ -32,7 +32,7 @@
 
 #define LE_T float
 #define LE_TS f32
-#define LE_EXPT le_expf_neg
+#define LE_EXPT le_expf_sum
 #define LE_EXPFULL le_expf
 #define LE_LOGT le_logf
 #include "cross_entropy.c"
@@ -44,7 +44,7 @@
 
 #define LE_T double
 #define LE_TS f64
-#define LE_EXPT le_exp_neg
+#define LE_EXPT le_exp_sum
 #define LE_EXPFULL le_exp
 #define LE_LOGT le_log
 #include "cross_entropy.c"

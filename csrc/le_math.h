@@ -2,7 +2,8 @@
  *
  * Error bounds (measured against float64 NumPy in tests/test_math.py over
  * the whole finite range, plus dense sweeps near 0, 1 and the limits):
- *   le_expf_neg / le_exp_neg: the same bounds for x <= 0 (softmax-type use).
+ *   le_expf_neg / le_exp_neg: the same bounds for x <= 0 (softmax-type use);
+ *   le_expf_sum / le_exp_sum: the same, but exp(lo) instead of 0 below lo.
  *   le_expf   : <= 2 ulp for x in [-86.5, 88.72]; 0 below -86.5 (a flush of
  *               results < 3e-38), +inf above 88.72.
  *   le_exp    : <= 2 ulp for x in [-707, 709.78]; 0 below -707 (< 1e-307).
@@ -131,6 +132,38 @@ static inline double le_exp_neg(double x) {
     y = x < lo ? 0.0 : y;
     y = x != x ? x : y;
     return y;
+}
+
+/* exp(x) for softmax sums: x = logit - row max <= 0 (or NaN). Like
+ * le_expf_neg but without the flush below -86.5: there it returns
+ * exp(-86.5) ~ 2.6e-38, an absolute error no sum or probability can see, and
+ * saves a compare and a blend per element. NaN -> NaN. */
+static inline float le_expf_sum(float x) {
+    const float lo = -86.5f;
+    float xc = x > lo ? x : lo;          /* NaN -> lo */
+    const float shifter = 12582912.0f;
+    float t = xc * 1.44269504088896341f + shifter;
+    float n = t - shifter;
+    int32_t ni = (int32_t)(le_bits_f(t) - le_bits_f(shifter));
+    float r = xc - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 0.00138146f;
+    p = p * r + 0.00836871f;
+    p = p * r + 0.04166839f;
+    p = p * r + 0.16666521f;
+    p = p * r + 0.49999994f;
+    p = p * (r * r) + r + 1.0f;
+    float y = p * le_f_from_bits((uint32_t)(ni + 127) << 23);
+    return x != x ? x : y;
+}
+
+static inline double le_exp_sum(double x) {
+    const double lo = -707.0;
+    double xc = x > lo ? x : lo;
+    int64_t ni;
+    double p = le_exp_core_d(xc, &ni);
+    double y = p * le_d_from_bits((uint64_t)(ni + 1023) << 52);
+    return x != x ? x : y;
 }
 
 /* ---- log ---------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #define LE_LOGT le_logf
 #define LE_LOG1PT le_log1pf
 #define LE_EXPNEG le_expf_neg
+#define LE_EXPSUM le_expf_sum
 #include "vmath.c"
 #undef LE_T
 #undef LE_TS
@@ -17,12 +18,14 @@
 #undef LE_LOGT
 #undef LE_LOG1PT
 #undef LE_EXPNEG
+#undef LE_EXPSUM
 #define LE_T double
 #define LE_TS f64
 #define LE_EXPT le_exp
 #define LE_LOGT le_log
 #define LE_LOG1PT le_log1p
 #define LE_EXPNEG le_exp_neg
+#define LE_EXPSUM le_exp_sum
 #include "vmath.c"
 #else
 #define TFN(name) LE_FN(LE_CAT(name, LE_TS))
@@ -39,6 +42,9 @@ int TFN(le_vmath)(int op, const LE_T *x, LE_T *y, int64_t n) {
     } else if (op == 3) {
 #pragma omp simd
         for (int64_t i = 0; i < n; i++) y[i] = LE_EXPNEG(x[i]);
+    } else if (op == 4) {
+#pragma omp simd
+        for (int64_t i = 0; i < n; i++) y[i] = LE_EXPSUM(x[i]);
     } else {
         return LE_ERR_ARG;
     }

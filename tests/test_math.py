@@ -8,7 +8,7 @@ from lossengine import _runtime, _vmath
 
 LEVELS = ("baseline", "avx2", "avx512")
 ISAS = [i for i in LEVELS if LEVELS.index(i) <= LEVELS.index(le.best_isa())]
-OPS = {"exp": 0, "log": 1, "log1p": 2, "exp_neg": 3}
+OPS = {"exp": 0, "log": 1, "log1p": 2, "exp_neg": 3, "exp_sum": 4}
 
 
 def _run(op, x):
@@ -27,7 +27,7 @@ def _ulp_err(y, ref, dtype):
 def _inputs(op, dtype, rng):
     f32 = dtype == np.float32
     n = 200000
-    if op == "exp_neg":
+    if op in ("exp_neg", "exp_sum"):
         lo = -86.5 if f32 else -707.0
         x = np.concatenate([rng.uniform(lo, 0, n), rng.uniform(-1, 0, n), np.linspace(lo, 0, 5001)])
     elif op == "exp":
@@ -46,7 +46,7 @@ def _inputs(op, dtype, rng):
 
 @pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("op,bound", [("exp", 2.0), ("exp_neg", 2.0), ("log", 2.0),
+@pytest.mark.parametrize("op,bound", [("exp", 2.0), ("exp_neg", 2.0), ("exp_sum", 2.0), ("log", 2.0),
                                       ("log1p", 3.0)])
 def test_error_bound(isa, dtype, op, bound):
     prev = _runtime._set_isa(isa)
@@ -55,7 +55,7 @@ def test_error_bound(isa, dtype, op, bound):
         x = _inputs(op, dtype, rng)
         y = _run(op, x)
         xd = x.astype(np.float64)
-        op = "exp" if op == "exp_neg" else op
+        op = "exp" if op.startswith("exp") else op
         if dtype == np.float64:
             # float64 results judged against a float64 reference plus its own
             # half-ulp: allow that slack on top of the bound
@@ -94,6 +94,10 @@ def test_special_values(isa, dtype):
             np.testing.assert_array_equal(np.isnan(yn), np.isnan(ref))
             np.testing.assert_allclose(yn[1:], ref[1:], rtol=4 * np.finfo(dtype).eps,
                                        atol=4e-38 if dtype == np.float32 else 1e-300)
+            ys = _run("exp_sum", neg)
+            assert np.isnan(ys[0]) and (ys[1:] >= 0).all()
+            np.testing.assert_allclose(ys[1:], ref[1:], rtol=4 * np.finfo(dtype).eps,
+                                       atol=3e-38 if dtype == np.float32 else 1e-300)
             tiny = np.array([np.finfo(dtype).smallest_subnormal, np.finfo(dtype).tiny / 3], dtype=dtype)
             np.testing.assert_allclose(_run("log", tiny), np.log(tiny.astype(np.float64)),
                                        rtol=4 * np.finfo(dtype).eps)
