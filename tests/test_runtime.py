@@ -91,3 +91,20 @@ def test_top_level_and_functional_names():
     from lossengine import functional
     for name in functional.__all__:
         assert getattr(le, name) is getattr(functional, name)
+
+
+def test_bench_smoke(capsys):
+    """The bench runner runs (timings are never asserted)."""
+    from lossengine.bench import runner
+    assert runner.run(threads=[1], pattern="cross_entropy(32, 10)", quick=True) == 0
+    out = capsys.readouterr().out
+    assert "cross_entropy(32, 10)" in out and "copy bandwidth" in out
+
+
+def test_every_bench_case_is_well_formed():
+    from lossengine import _registry
+    labels = [c.label for e in _registry.entries() for c in e.bench]
+    assert len(labels) == len(set(labels)) and labels
+    for e in _registry.entries():
+        for c in e.bench:
+            assert callable(c.make) and c.dtype in ("float32", "float64")
