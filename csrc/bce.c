@@ -88,6 +88,74 @@ static inline LE_AI double le_ohem_logsel_d(double a, int direct, double fd) {
     return y;
 }
 
+
+/* Append the non-zero keys of kb[0..m) and their indices base + j to
+ * (bk, bi) from position o; returns the new position, or -1 when fewer than
+ * 16 free slots remain before cap at a group that has one.  Groups of 16
+ * without a non-zero key cost one vector test. */
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+#define LE_COMPACT_BODY(K)                                                              \
+    for (; j0 < m; j0 += 16) {                                                          \
+        const int64_t je = m - j0 < 16 ? m : j0 + 16;                                   \
+        K an = 0;                                                                       \
+        _Pragma("omp simd reduction(|:an)")                                             \
+        for (int64_t j = j0; j < je; j++) an |= kb[j];                                  \
+        if (!an) continue;                                                              \
+        if (o + 16 > cap) return -1;                                                    \
+        for (int64_t j = j0; j < je; j++) {                                             \
+            const K kk = kb[j];                                                         \
+            bk[o] = kk; bi[o] = base + j;                                               \
+            o += kk != 0;                                                               \
+        }                                                                               \
+    }                                                                                   \
+    return o;
+
+static inline int64_t le_compact_u32(const uint32_t *kb, int64_t m, int64_t base, uint32_t *bk,
+                                     int64_t *bi, int64_t o, int64_t cap) {
+    int64_t j0 = 0;
+#if defined(__AVX512F__)
+    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    for (; j0 + 16 <= m; j0 += 16) {
+        const __m512i v = _mm512_loadu_si512((const void *)(kb + j0));
+        const __mmask16 mk = _mm512_test_epi32_mask(v, v);
+        if (!mk) continue;
+        if (o + 16 > cap) return -1;
+        _mm512_storeu_si512((void *)(bk + o), _mm512_maskz_compress_epi32(mk, v));
+        const __m512i ib = _mm512_add_epi64(_mm512_set1_epi64(base + j0), lane);
+        const unsigned l8 = mk & 0xffu, h8 = (unsigned)mk >> 8;
+        const int cl = __builtin_popcount(l8);
+        _mm512_storeu_si512((void *)(bi + o), _mm512_maskz_compress_epi64((__mmask8)l8, ib));
+        _mm512_storeu_si512((void *)(bi + o + cl),
+                            _mm512_maskz_compress_epi64((__mmask8)h8,
+                                                        _mm512_add_epi64(ib, _mm512_set1_epi64(8))));
+        o += cl + __builtin_popcount(h8);
+    }
+#endif
+    LE_COMPACT_BODY(uint32_t)
+}
+
+static inline int64_t le_compact_u64(const uint64_t *kb, int64_t m, int64_t base, uint64_t *bk,
+                                     int64_t *bi, int64_t o, int64_t cap) {
+    int64_t j0 = 0;
+#if defined(__AVX512F__)
+    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    for (; j0 + 8 <= m; j0 += 8) {
+        const __m512i v = _mm512_loadu_si512((const void *)(kb + j0));
+        const __mmask8 mk = _mm512_test_epi64_mask(v, v);
+        if (!mk) continue;
+        if (o + 16 > cap) return -1;
+        _mm512_storeu_si512((void *)(bk + o), _mm512_maskz_compress_epi64(mk, v));
+        const __m512i ib = _mm512_add_epi64(_mm512_set1_epi64(base + j0), lane);
+        _mm512_storeu_si512((void *)(bi + o), _mm512_maskz_compress_epi64(mk, ib));
+        o += __builtin_popcount((unsigned)mk);
+    }
+#endif
+    LE_COMPACT_BODY(uint64_t)
+}
+#undef LE_COMPACT_BODY
+
 #define LE_T float
 #define LE_TS f32
 #define LE_EXPT le_expf
@@ -101,6 +169,7 @@ static inline LE_AI double le_ohem_logsel_d(double a, int direct, double fd) {
 #define LE_KEYBITS 32
 #define LE_SELECT LE_FN(le_select_u32)
 #define LE_LOGSEL le_ohem_logsel_f
+#define LE_COMPACT le_compact_u32
 #include "bce.c"
 #undef LE_T
 #undef LE_TS
@@ -115,6 +184,7 @@ static inline LE_AI double le_ohem_logsel_d(double a, int direct, double fd) {
 #undef LE_KEYBITS
 #undef LE_SELECT
 #undef LE_LOGSEL
+#undef LE_COMPACT
 
 #define LE_T double
 #define LE_TS f64
@@ -129,6 +199,7 @@ static inline LE_AI double le_ohem_logsel_d(double a, int direct, double fd) {
 #define LE_KEYBITS 64
 #define LE_SELECT LE_FN(le_select_u64)
 #define LE_LOGSEL le_ohem_logsel_d
+#define LE_COMPACT le_compact_u64
 #include "bce.c"
 #undef LE_T
 #undef LE_TS
@@ -143,6 +214,7 @@ static inline LE_AI double le_ohem_logsel_d(double a, int direct, double fd) {
 #undef LE_KEYBITS
 #undef LE_SELECT
 #undef LE_LOGSEL
+#undef LE_COMPACT
 
 #else /* ------------------------------------------------------------ template */
 #define T LE_T
@@ -550,15 +622,6 @@ static inline LE_AI void TFN(e_bce01)(T x, T y, T *rl, T *rd) {
     *rd = (x - y) / den;
 }
 
-static inline LE_AI T TFN(ohem_l1)(T x, T y, int mode) {
-    T rl, rd;
-    if (mode == 0) TFN(e_bce01)(x, y, &rl, &rd);
-    else if (mode == 1) TFN(e_bce)(x, y, (T)1, &rl, &rd);
-    else TFN(e_bcel)(x, y, (T)1, (T)1, &rl, &rd);
-    (void)rd;
-    return rl;
-}
-
 /* Losses (lw) and, when dw is given, derivatives of m <= LE_OC elements;
  * returns the input range failures (probability modes). */
 static LE_FLAT int TFN(ohem_loss)(const T *xb, const T *yb, int64_t m, int mode, T *lw, T *dw) {
@@ -678,21 +741,8 @@ static LE_FLAT void TFN(ohem_fused)(const T *xb, const T *yb, const uint8_t *mb,
         if (lb) memcpy(lb + c0, lw, (size_t)mc * sizeof(T));
         s += sc; gt += g1;
         if (!any || ovf) continue;
-        /* compact the band: groups of 16 without a band key cost one vector
-         * test; the others are copied branch-free */
-        for (int64_t j0 = 0; j0 < mc; j0 += 16) {
-            const int64_t je = mc - j0 < 16 ? mc : j0 + 16;
-            LE_KEYT an = 0;
-#pragma omp simd reduction(|:an)
-            for (int64_t j = j0; j < je; j++) an |= kb[j];
-            if (!an) continue;
-            if (o + 16 > cap) { ovf = 1; break; }
-            for (int64_t j = j0; j < je; j++) {
-                const LE_KEYT kk = kb[j];
-                bk[o] = kk; bi[o] = i0 + c0 + j;
-                o += kk != 0;
-            }
-        }
+        const int64_t on = LE_COMPACT(kb, mc, i0 + c0, bk, bi, o, cap);
+        if (on < 0) ovf = 1; else o = on;
     }
     *sum_ = s; *gt_ = gt; *o_ = o;
     *bad_ |= bd; *ovf_ |= ovf;
@@ -794,9 +844,19 @@ int TFN(le_ohem)(le_ohem_args *a) {
         bmode[b] = (uint8_t)mode;
         if (!fl) bad |= bd;
         if (sample) {
-            for (int64_t i = (i0 + stride - 1) / stride * stride; i < i0 + m; i += stride) {
-                const int neg = (!mask || mask[i]) && !(y[i] >= (T)0.5);
-                smp[i / stride] = neg ? LE_KEYF(TFN(ohem_l1)(x[i], y[i], mode)) : 0;
+            /* gather the sampled elements, then one vector loss loop */
+            T xs[LE_BLOCK / 4 + 1], ys[LE_BLOCK / 4 + 1], ls[LE_BLOCK / 4 + 1];
+            const int64_t s0 = (i0 + stride - 1) / stride;
+            int64_t ns = 0;
+            for (int64_t i = s0 * stride; i < i0 + m; i += stride, ns++) {
+                xs[ns] = x[i];
+                ys[ns] = (!mask || mask[i]) ? y[i] : (T)NAN;  /* NaN: not a negative */
+            }
+            (void)TFN(ohem_loss)(xs, ys, ns, mode, ls, NULL);
+#pragma omp simd
+            for (int64_t j = 0; j < ns; j++) {
+                const int neg = (ys[j] < (T)0.5);
+                smp[s0 + j] = neg ? LE_KEYF(ls[j]) : 0;
             }
         }
     }
