@@ -602,7 +602,7 @@ int TFN(le_dice)(le_dice_args *a) {
  * paths compute the same per-element losses, and every sum is made of fixed
  * blocks in a fixed order: results do not depend on the thread count. */
 #define LE_OC 1024          /* chunk of the fused loops: local buffers stay in L1 */
-#define LE_OHEM_FAST_N 262144
+#define LE_OHEM_FAST_N 65536
 #define LE_OHEM_SAMPLE 65536
 
 /* Per-element loss/derivative of OHEM: mode 0: probabilities with targets
@@ -680,17 +680,46 @@ static inline LE_AI T TFN(key_value)(LE_KEYT k) {
     return v;
 }
 
-/* LSD radix sort (8-bit digits) of a small key array; tmp has n slots. */
-static void TFN(sort_keys)(LE_KEYT *v, LE_KEYT *tmp, int64_t n) {
-    for (int sh = 0; sh < LE_KEYBITS; sh += 8) {
-        int64_t c[257];
-        memset(c, 0, sizeof c);
-        for (int64_t i = 0; i < n; i++) c[((v[i] >> sh) & 0xff) + 1]++;
-        for (int d = 0; d < 256; d++) c[d + 1] += c[d];
-        for (int64_t i = 0; i < n; i++) tmp[c[(v[i] >> sh) & 0xff]++] = v[i];
-        LE_KEYT *sw = v; v = tmp; tmp = sw;
+/* The k-th largest t of n non-zero keys (1 <= k <= n), and cut, the position
+ * of the last key equal to t that is taken when keys equal to t are taken in
+ * increasing position (INT64_MAX when all of them are).  MSD radix select
+ * with 11-bit digits: 3 light passes for 32-bit keys, 6 for 64-bit keys; for
+ * the band and the sample (arrays of 1e4 to 1e6 keys), no allocation. */
+static void TFN(small_select)(const LE_KEYT *v, int64_t n, int64_t k, LE_KEYT *t_out,
+                              int64_t *cut_out) {
+    LE_KEYT prefix = 0, pmask = 0;
+    int64_t need = k, eq = 0;
+    int shift = LE_KEYBITS;
+    int64_t h[2048];
+    while (shift > 0) {
+        const int bits = shift >= 11 ? 11 : shift;
+        shift -= bits;
+        const LE_KEYT dm = ((LE_KEYT)1 << bits) - 1;
+        memset(h, 0, sizeof(int64_t) << bits);
+        if (pmask == 0) {
+            for (int64_t i = 0; i < n; i++) h[(v[i] >> shift) & dm]++;
+        } else {
+            for (int64_t i = 0; i < n; i++)
+                if ((v[i] & pmask) == prefix) h[(v[i] >> shift) & dm]++;
+        }
+        int64_t cum = 0;
+        int d = (int)dm;
+        for (; d > 0; d--) {
+            if (cum + h[d] >= need) break;
+            cum += h[d];
+        }
+        need -= cum;
+        eq = h[d];
+        prefix |= (LE_KEYT)d << shift;
+        pmask |= dm << shift;
     }
-    /* an even number of passes leaves the result in the original array */
+    int64_t cut = INT64_MAX;
+    if (need < eq) {
+        int64_t c = 0;
+        for (int64_t i = 0; i < n; i++)
+            if (v[i] == prefix && ++c == need) { cut = i; break; }
+    }
+    *t_out = prefix; *cut_out = cut;
 }
 
 /* Step 2 over one block: losses, derivatives, selection against [lo, hi].
@@ -702,7 +731,7 @@ static LE_FLAT void TFN(ohem_fused)(const T *xb, const T *yb, const uint8_t *mb,
                                     const T *gob, T gsc, T *lb, double *sum_, int64_t *gt_,
                                     LE_KEYT *bk, int64_t *bi, int64_t *o_, int64_t cap,
                                     int *bad_, int *ovf_) {
-    T lw[LE_OC], dw[LE_OC];
+    T lw[LE_OC];
     LE_KEYT kb[LE_OC];
     double s = 0;
     int64_t gt = 0, o = *o_;
@@ -713,29 +742,39 @@ static LE_FLAT void TFN(ohem_fused)(const T *xb, const T *yb, const uint8_t *mb,
         const uint8_t *mk = mb ? mb + c0 : NULL;
         T *g = gb ? gb + c0 : NULL;
         const T *go = gob ? gob + c0 : NULL;
-        bd |= TFN(ohem_loss)(xb + c0, y, mc, mode, lw, gb ? dw : NULL);
+        const T *x = xb + c0;
         double sc = 0;
         int g1 = 0, any = 0;
-#define LE_FS(CAND, GSTORE)                                                             \
-        _Pragma("omp simd reduction(+:sc,g1) reduction(|:any)")                         \
+        /* one loop per (loss, mask, gradient) combination, each branch-free */
+#define LE_FS(EXPR, CHECK, CAND, GSTORE)                                                \
+        _Pragma("omp simd reduction(+:sc,g1) reduction(|:any,bd)")                      \
         for (int64_t j = 0; j < mc; j++) {                                              \
+            T rl, rd; EXPR; CHECK;                                                      \
             const int c = CAND, pos = c & (y[j] >= (T)0.5), neg = c & !pos;             \
-            const T l = lw[j];                                                          \
-            const LE_KEYT kk = LE_KEYF(l);                                              \
+            const LE_KEYT kk = LE_KEYF(rl);                                             \
             const int sure = neg & (kk > hi);                                           \
             const int band = neg & (kk >= lo) & (kk <= hi);                             \
             const int keep = pos | sure | band;                                         \
-            sc += (double)((pos | sure) ? l : (T)0);                                    \
+            sc += (double)((pos | sure) ? rl : (T)0);                                   \
             g1 += sure; any |= band;                                                    \
             kb[j] = band ? kk : 0;                                                      \
-            lw[j] = keep ? l : (T)0;                                                    \
+            lw[j] = keep ? rl : (T)0;                                                   \
             GSTORE;                                                                     \
         }
-#define LE_FS2(CAND)                                                                    \
-        if (!g) { LE_FS(CAND, (void)0) }                                                \
-        else if (go) { LE_FS(CAND, g[j] = keep ? dw[j] * go[j] : (T)0) }                \
-        else { LE_FS(CAND, g[j] = keep ? dw[j] * gsc : (T)0) }
-        if (mk) { LE_FS2(mk[j] != 0) } else { LE_FS2(1) }
+#define LE_FS2(EXPR, CHECK, CAND)                                                       \
+        if (!g) { LE_FS(EXPR, CHECK, CAND, (void)rd) }                                  \
+        else if (go) { LE_FS(EXPR, CHECK, CAND, g[j] = keep ? rd * go[j] : (T)0) }      \
+        else { LE_FS(EXPR, CHECK, CAND, g[j] = keep ? rd * gsc : (T)0) }
+#define LE_FS3(CAND)                                                                    \
+        if (mode == 0) {                                                                \
+            LE_FS2(TFN(e_bce01)(x[j], y[j], &rl, &rd), bd |= TFN(bad01)(x[j]), CAND)    \
+        } else if (mode == 1) {                                                         \
+            LE_FS2(TFN(e_bce)(x[j], y[j], (T)1, &rl, &rd), bd |= TFN(bad01)(x[j]), CAND) \
+        } else {                                                                        \
+            LE_FS2(TFN(e_bcel)(x[j], y[j], (T)1, (T)1, &rl, &rd), (void)0, CAND)        \
+        }
+        if (mk) { LE_FS3(mk[j] != 0) } else { LE_FS3(1) }
+#undef LE_FS3
 #undef LE_FS2
 #undef LE_FS
         if (lb) memcpy(lb + c0, lw, (size_t)mc * sizeof(T));
@@ -886,14 +925,17 @@ int TFN(le_ohem)(le_ohem_args *a) {
             int64_t S = 0;
             for (int64_t s = 0; s < nslot; s++)
                 if (smp[s]) smp[S++] = smp[s];
-            if (S >= 1024 && nneg >= LE_OHEM_FAST_N) {
-                TFN(sort_keys)(smp, smp + S, S);
+            if (S >= 1024) {
                 const double q = (double)k / (double)nneg;           /* fraction taken */
                 const double pos = (1.0 - q) * (double)S;            /* ascending rank */
                 const double mg = 4.0 * sqrt((double)S * q * (1.0 - q)) + 8.0;
                 const int64_t ilo = (int64_t)floor(pos - mg), ihi = (int64_t)ceil(pos + mg);
-                lo = ilo <= 0 ? 1 : smp[ilo];
-                hi = ihi >= S ? (LE_KEYT)~(LE_KEYT)0 : smp[ihi];
+                int64_t cdummy;
+                /* ascending rank r is the (S - r)-th largest */
+                if (ilo <= 0) lo = 1;
+                else TFN(small_select)(smp, S, S - ilo, &lo, &cdummy);
+                if (ihi >= S) hi = (LE_KEYT)~(LE_KEYT)0;
+                else TFN(small_select)(smp, S, S - ihi, &hi, &cdummy);
                 fast = 1;
             }
         }
@@ -945,10 +987,7 @@ int TFN(le_ohem)(le_ohem_args *a) {
             /* step 3: the (k - gt) largest of the band, in index order on ties */
             LE_KEYT t = (LE_KEYT)~(LE_KEYT)0;
             int64_t cb = -1;
-            if (k > gt) {
-                st = LE_SELECT(bk, band, k - gt, NULL, 1, &t, &cb);
-                if (st != LE_OK) goto done;
-            }
+            if (k > gt) TFN(small_select)(bk, band, k - gt, &t, &cb);
             double bsum = 0;
             for (int64_t j = 0; j < band; j++) {
                 const LE_KEYT kk = bk[j];
