@@ -43,7 +43,9 @@
  * polynomial at fd (exponent 0): OHEM's log(x) for a positive and log1m(x)
  * for a negative from one polynomial evaluation.  Same operations, so the
  * same values, as le_logf(a) and le_log1p_core_f(fd) (up to the sign of a
- * zero). */
+ * zero) for a in (0, 1] or NaN; a = 0 gives a value below -100 instead of
+ * -inf, the same after the caller's clamp at -100.  Other inputs fail the
+ * range check, so their values are never used. */
 static inline LE_AI float le_ohem_logsel_f(float a, int direct, float fd) {
     int sub = a < 1.17549435e-38f;
     float xs = sub ? a * 8388608.0f : a;
@@ -59,9 +61,6 @@ static inline LE_AI float le_ohem_logsel_f(float a, int direct, float fd) {
     float y = le_log1p_core_f(f);
     y = y + ef * -2.12194440e-4f;
     y = y + ef * 0.693359375f;
-    y = a == 0.0f ? -(float)INFINITY : y;
-    y = a < 0.0f ? (float)NAN : y;
-    y = a == (float)INFINITY ? a : y;
     y = a != a ? a : y;
     return y;
 }
@@ -81,9 +80,6 @@ static inline LE_AI double le_ohem_logsel_d(double a, int direct, double fd) {
     double y = le_log1p_core_d(f);
     y = y + ed * 1.90821492927058770002e-10;
     y = y + ed * 6.93147180369123816490e-01;
-    y = a == 0.0 ? -(double)INFINITY : y;
-    y = a < 0.0 ? (double)NAN : y;
-    y = a == (double)INFINITY ? a : y;
     y = a != a ? a : y;
     return y;
 }
