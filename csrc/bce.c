@@ -766,12 +766,13 @@ static LE_FLAT void TFN(ohem_fused)(const T *xb, const T *yb, const uint8_t *mb,
             sc += (double)((pos | sure) ? rl : (T)0);                                   \
             g1 += sure; any |= band;                                                    \
             kb[j] = band ? kk : 0;                                                      \
-            lw[j] = keep ? rl : (T)0;                                                   \
             GSTORE;                                                                     \
         }
+#define LE_LW lw[j] = keep ? rl : (T)0
 #define LE_FS2(EXPR, CHECK, CAND)                                                       \
-        if (!g) { LE_FS(EXPR, CHECK, CAND, (void)rd) }                                  \
-        else if (go) { LE_FS(EXPR, CHECK, CAND, g[j] = keep ? rd * go[j] : (T)0) }      \
+        if (!g) { LE_FS(EXPR, CHECK, CAND, ((void)rd, LE_LW)) }                         \
+        else if (go) { LE_FS(EXPR, CHECK, CAND, (g[j] = keep ? rd * go[j] : (T)0, LE_LW)) } \
+        else if (lb) { LE_FS(EXPR, CHECK, CAND, (g[j] = keep ? rd * gsc : (T)0, LE_LW)) } \
         else { LE_FS(EXPR, CHECK, CAND, g[j] = keep ? rd * gsc : (T)0) }
 #define LE_FS3(CAND)                                                                    \
         if (mode == 0) {                                                                \
@@ -784,6 +785,7 @@ static LE_FLAT void TFN(ohem_fused)(const T *xb, const T *yb, const uint8_t *mb,
         if (mk) { LE_FS3(mk[j] != 0) } else { LE_FS3(1) }
 #undef LE_FS3
 #undef LE_FS2
+#undef LE_LW
 #undef LE_FS
         if (lb) memcpy(lb + c0, lw, (size_t)mc * sizeof(T));
         s += sc; gt += g1;
