@@ -325,7 +325,8 @@ static inline LE_AI void TFN(e_bal_logit)(T x, T y, T b, T *rl, T *rd) {
     *rd = nb * p - by * q;
 }
 
-static inline LE_AI int TFN(bad01)(T v) { return (v != v) ? 0 : !(v >= (T)0 && v <= (T)1); }
+/* outside [0, 1]; NaN is not flagged (it propagates into the loss) */
+static inline LE_AI int TFN(bad01)(T v) { return (v < (T)0) | (v > (T)1); }
 
 /* Expand a broadcast operand for elements [i0, i0 + n) into buf. */
 static void TFN(fill)(const le_bcast *o, int64_t i0, int64_t n, T *buf) {
