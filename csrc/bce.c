@@ -740,7 +740,7 @@ static LE_FLAT void TFN(ohem_fused)(const T *xb, const T *yb, const uint8_t *mb,
                                     const T *gob, T gsc, T *lb, double *sum_, int64_t *gt_,
                                     LE_KEYT *bk, int64_t *bi, int64_t *o_, int64_t cap,
                                     int *bad_, int *ovf_) {
-    T lw[LE_OC];
+    T lw[LE_OC], sl[LE_OC];
     LE_KEYT kb[LE_OC];
     double s = 0;
     int64_t gt = 0, o = *o_;
@@ -756,7 +756,7 @@ static LE_FLAT void TFN(ohem_fused)(const T *xb, const T *yb, const uint8_t *mb,
         int g1 = 0, any = 0;
         /* one loop per (loss, mask, gradient) combination, each branch-free */
 #define LE_FS(EXPR, CHECK, CAND, GSTORE)                                                \
-        _Pragma("omp simd reduction(+:sc,g1) reduction(|:any,bd)")                      \
+        _Pragma("omp simd reduction(+:g1) reduction(|:any,bd)")                         \
         for (int64_t j = 0; j < mc; j++) {                                              \
             T rl, rd; EXPR; CHECK;                                                      \
             const int c = CAND, pos = c & (y[j] >= (T)0.5), neg = c & !pos;             \
@@ -764,7 +764,7 @@ static LE_FLAT void TFN(ohem_fused)(const T *xb, const T *yb, const uint8_t *mb,
             const int sure = neg & (kk > hi);                                           \
             const int band = neg & (kk >= lo) & (kk <= hi);                             \
             const int keep = pos | sure | band;                                         \
-            sc += (double)((pos | sure) ? rl : (T)0);                                   \
+            sl[j] = (pos | sure) ? rl : (T)0;                                           \
             g1 += sure; any |= band;                                                    \
             kb[j] = band ? kk : 0;                                                      \
             GSTORE;                                                                     \
@@ -788,6 +788,9 @@ static LE_FLAT void TFN(ohem_fused)(const T *xb, const T *yb, const uint8_t *mb,
 #undef LE_FS2
 #undef LE_LW
 #undef LE_FS
+        /* summed apart: a double reduction inside the loop above runs at the
+         * latency of its loop-carried chain */
+        sc = TFN(sum_chunk)(sl, mc);
         if (lb) memcpy(lb + c0, lw, (size_t)mc * sizeof(T));
         s += sc; gt += g1;
         if (!any || ovf) continue;
