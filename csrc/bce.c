@@ -39,6 +39,119 @@
 #endif
 #define LE_DIG 65536
 
+/* log(a) as le_logf / le_log compute it, or, when `direct`, the core
+ * polynomial at fd (exponent 0): OHEM's log(x) for a positive and log1m(x)
+ * for a negative from one polynomial evaluation.  Same operations, so the
+ * same values, as le_logf(a) and le_log1p_core_f(fd) (up to the sign of a
+ * zero) for a in (0, 1] or NaN; a = 0 gives a value below -100 instead of
+ * -inf, the same after the caller's clamp at -100.  Other inputs fail the
+ * range check, so their values are never used. */
+static inline LE_AI float le_ohem_logsel_f(float a, int direct, float fd) {
+    int sub = a < 1.17549435e-38f;
+    float xs = sub ? a * 8388608.0f : a;
+    uint32_t b = le_bits_f(xs);
+    int32_t e = (int32_t)((b >> 23) & 0xff) - 127;
+    float m = le_f_from_bits((b & 0x007fffffu) | 0x3f800000u);
+    int big = m > 1.41421356f;
+    m = big ? m * 0.5f : m;
+    e = big ? e + 1 : e;
+    e = sub ? e - 23 : e;
+    float ef = direct ? 0.0f : (float)e;
+    float f = direct ? fd : m - 1.0f;
+    float y = le_log1p_core_f(f);
+    y = y + ef * -2.12194440e-4f;
+    y = y + ef * 0.693359375f;
+    y = a != a ? a : y;
+    return y;
+}
+
+static inline LE_AI double le_ohem_logsel_d(double a, int direct, double fd) {
+    int sub = a < 2.2250738585072014e-308;
+    double xs = sub ? a * 4503599627370496.0 : a;
+    uint64_t b = le_bits_d(xs);
+    int64_t e = (int64_t)((b >> 52) & 0x7ff) - 1023;
+    double m = le_d_from_bits((b & 0x000fffffffffffffull) | 0x3ff0000000000000ull);
+    int big = m > 1.4142135623730951;
+    m = big ? m * 0.5 : m;
+    e = big ? e + 1 : e;
+    e = sub ? e - 52 : e;
+    double ed = direct ? 0.0 : (double)e;
+    double f = direct ? fd : m - 1.0;
+    double y = le_log1p_core_d(f);
+    y = y + ed * 1.90821492927058770002e-10;
+    y = y + ed * 6.93147180369123816490e-01;
+    y = a != a ? a : y;
+    return y;
+}
+
+
+/* Append the non-zero keys of kb[0..m) and their indices base + j to
+ * (bk, bi) from position o; returns the new position, or -1 when fewer than
+ * 16 free slots remain before cap at a group that has one.  Groups of 16
+ * without a non-zero key cost one vector test. */
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+#define LE_COMPACT_BODY(K)                                                              \
+    for (; j0 < m; j0 += 16) {                                                          \
+        const int64_t je = m - j0 < 16 ? m : j0 + 16;                                   \
+        K an = 0;                                                                       \
+        _Pragma("omp simd reduction(|:an)")                                             \
+        for (int64_t j = j0; j < je; j++) an |= kb[j];                                  \
+        if (!an) continue;                                                              \
+        if (o + 16 > cap) return -1;                                                    \
+        for (int64_t j = j0; j < je; j++) {                                             \
+            const K kk = kb[j];                                                         \
+            bk[o] = kk; bi[o] = base + j;                                               \
+            o += kk != 0;                                                               \
+        }                                                                               \
+    }                                                                                   \
+    return o;
+
+static inline int64_t le_compact_u32(const uint32_t *kb, int64_t m, int64_t base, uint32_t *bk,
+                                     int64_t *bi, int64_t o, int64_t cap) {
+    int64_t j0 = 0;
+#if defined(__AVX512F__)
+    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    for (; j0 + 16 <= m; j0 += 16) {
+        const __m512i v = _mm512_loadu_si512((const void *)(kb + j0));
+        const __mmask16 mk = _mm512_test_epi32_mask(v, v);
+        if (!mk) continue;
+        if (o + 16 > cap) return -1;
+        _mm512_storeu_si512((void *)(bk + o), _mm512_maskz_compress_epi32(mk, v));
+        const __m512i ib = _mm512_add_epi64(_mm512_set1_epi64(base + j0), lane);
+        const unsigned l8 = mk & 0xffu, h8 = (unsigned)mk >> 8;
+        const int cl = __builtin_popcount(l8);
+        _mm512_storeu_si512((void *)(bi + o), _mm512_maskz_compress_epi64((__mmask8)l8, ib));
+        _mm512_storeu_si512((void *)(bi + o + cl),
+                            _mm512_maskz_compress_epi64((__mmask8)h8,
+                                                        _mm512_add_epi64(ib, _mm512_set1_epi64(8))));
+        o += cl + __builtin_popcount(h8);
+    }
+#endif
+    LE_COMPACT_BODY(uint32_t)
+}
+
+static inline int64_t le_compact_u64(const uint64_t *kb, int64_t m, int64_t base, uint64_t *bk,
+                                     int64_t *bi, int64_t o, int64_t cap) {
+    int64_t j0 = 0;
+#if defined(__AVX512F__)
+    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    for (; j0 + 8 <= m; j0 += 8) {
+        const __m512i v = _mm512_loadu_si512((const void *)(kb + j0));
+        const __mmask8 mk = _mm512_test_epi64_mask(v, v);
+        if (!mk) continue;
+        if (o + 16 > cap) return -1;
+        _mm512_storeu_si512((void *)(bk + o), _mm512_maskz_compress_epi64(mk, v));
+        const __m512i ib = _mm512_add_epi64(_mm512_set1_epi64(base + j0), lane);
+        _mm512_storeu_si512((void *)(bi + o), _mm512_maskz_compress_epi64(mk, ib));
+        o += __builtin_popcount((unsigned)mk);
+    }
+#endif
+    LE_COMPACT_BODY(uint64_t)
+}
+#undef LE_COMPACT_BODY
+
 #define LE_T float
 #define LE_TS f32
 #define LE_EXPT le_expf
@@ -51,6 +164,8 @@
 #define LE_KEYF le_key32
 #define LE_KEYBITS 32
 #define LE_SELECT LE_FN(le_select_u32)
+#define LE_LOGSEL le_ohem_logsel_f
+#define LE_COMPACT le_compact_u32
 #include "bce.c"
 #undef LE_T
 #undef LE_TS
@@ -64,6 +179,8 @@
 #undef LE_KEYF
 #undef LE_KEYBITS
 #undef LE_SELECT
+#undef LE_LOGSEL
+#undef LE_COMPACT
 
 #define LE_T double
 #define LE_TS f64
@@ -77,6 +194,8 @@
 #define LE_KEYF le_key64
 #define LE_KEYBITS 64
 #define LE_SELECT LE_FN(le_select_u64)
+#define LE_LOGSEL le_ohem_logsel_d
+#define LE_COMPACT le_compact_u64
 #include "bce.c"
 #undef LE_T
 #undef LE_TS
@@ -90,6 +209,8 @@
 #undef LE_KEYF
 #undef LE_KEYBITS
 #undef LE_SELECT
+#undef LE_LOGSEL
+#undef LE_COMPACT
 
 #else /* ------------------------------------------------------------ template */
 #define T LE_T
@@ -204,7 +325,8 @@ static inline LE_AI void TFN(e_bal_logit)(T x, T y, T b, T *rl, T *rd) {
     *rd = nb * p - by * q;
 }
 
-static inline LE_AI int TFN(bad01)(T v) { return (v != v) ? 0 : !(v >= (T)0 && v <= (T)1); }
+/* outside [0, 1]; NaN is not flagged (it propagates into the loss) */
+static inline LE_AI int TFN(bad01)(T v) { return (v < (T)0) | (v > (T)1); }
 
 /* Expand a broadcast operand for elements [i0, i0 + n) into buf. */
 static void TFN(fill)(const le_bcast *o, int64_t i0, int64_t n, T *buf) {
@@ -454,11 +576,89 @@ int TFN(le_dice)(le_dice_args *a) {
     return LE_OK;
 }
 
-/* ---------------------------------------------------------------- OHEM */
-/* Per-element BCE (torch clamps) or BCE-with-logits, and its derivative. */
-#define LE_OHEM_PROB(j) TFN(e_bce)(xb[j], yb[j], (T)1, &rl, &rd)
-#define LE_OHEM_LOGIT(j) TFN(e_bcel)(xb[j], yb[j], (T)1, (T)1, &rl, &rd)
-#define LE_CHK01J(j) bd |= TFN(bad01)(xb[j]) | (TFN(bad01)(yb[j]) << 1)
+/* ---------------------------------------------------------------- OHEM
+ *
+ * Large inputs (the usual case: a DBNet batch) take three steps:
+ *  1. count: one read of the targets (and mask) gives #pos, #neg (so k, the
+ *     denominator and the gradient scale are known before any loss is
+ *     computed), whether each block's targets are all 0/1, the target range
+ *     check, and the losses of a fixed, evenly strided sample of the
+ *     negatives.  Sample quantiles +- 4 standard deviations bracket the k-th
+ *     largest negative loss in a key band [lo, hi].
+ *  2. one fused pass computes each loss and its derivative once: positives
+ *     and negatives above the band are selected for sure and their final
+ *     gradient written; negatives below the band get 0; negatives inside the
+ *     band get their gradient too and are copied (key, index) to per-thread
+ *     buffers (static scheduling: thread order is index order).
+ *  3. the exact k-th largest is selected inside the small band (ties: lower
+ *     index), and the band's unselected elements are set back to 0.
+ * Blocks whose targets are all 0/1 evaluate one log per element instead of
+ * two.  When the bracket misses, the band overflows its buffer, or the input
+ * is small, the general path runs instead: keys of every negative, an O(n)
+ * radix select over them, then a second pass for losses and gradient.  Both
+ * paths compute the same per-element losses, and every sum is made of fixed
+ * blocks in a fixed order: results do not depend on the thread count. */
+#define LE_OC 1024          /* chunk of the fused loops: local buffers stay in L1 */
+#define LE_OHEM_FAST_N 65536
+#define LE_OHEM_SAMPLE 65536
+
+/* Per-element loss/derivative of OHEM: mode 0: probabilities with targets
+ * all 0/1 (one log), 1: probabilities, 2: logits. */
+static inline LE_AI void TFN(e_bce01)(T x, T y, T *rl, T *rd) {
+    /* the same values as e_bce for y in {0, 1}: log(x) for a positive,
+     * log1m(x) (the core polynomial directly for x <= 0.2928) for a negative,
+     * from one evaluation of the log's polynomial */
+    const int pos = y > (T)0.5;
+    const T a = pos ? x : (T)1 - x;
+    const int direct = !pos & (x <= (T)0.2928);
+    T lg = LE_LOGSEL(a, direct, -x);
+    lg = lg < (T)-100 ? (T)-100 : lg;
+    *rl = (T)0 - lg;
+    T den = x * ((T)1 - x);
+    den = den < (T)1e-12f ? (T)1e-12f : den;   /* torch: a float 1e-12 */
+    *rd = (x - y) / den;
+}
+
+/* Losses (lw) and, when dw is given, derivatives of m <= LE_OC elements;
+ * returns the input range failures (probability modes). */
+static LE_FLAT int TFN(ohem_loss)(const T *xb, const T *yb, int64_t m, int mode, T *lw, T *dw) {
+    int bd = 0;
+#define LE_OL(EXPR, CHECK)                                                              \
+    if (dw) {                                                                           \
+        _Pragma("omp simd reduction(|:bd)")                                             \
+        for (int64_t j = 0; j < m; j++) { T rl, rd; EXPR; lw[j] = rl; dw[j] = rd; CHECK; } \
+    } else {                                                                            \
+        _Pragma("omp simd reduction(|:bd)")                                             \
+        for (int64_t j = 0; j < m; j++) { T rl, rd; EXPR; (void)rd; lw[j] = rl; CHECK; } \
+    }
+    if (mode == 0) {
+        LE_OL(TFN(e_bce01)(xb[j], yb[j], &rl, &rd), bd |= TFN(bad01)(xb[j]))
+    } else if (mode == 1) {
+        LE_OL(TFN(e_bce)(xb[j], yb[j], (T)1, &rl, &rd), bd |= TFN(bad01)(xb[j]))
+    } else {
+        LE_OL(TFN(e_bcel)(xb[j], yb[j], (T)1, (T)1, &rl, &rd), (void)0)
+    }
+#undef LE_OL
+    return bd;
+}
+
+/* Step 1 over one block: counts, soft-target flag, target range failures. */
+static LE_FLAT void TFN(ohem_count)(const T *yb, const uint8_t *mb, int64_t m, int64_t *np_,
+                                    int64_t *nn_, int *soft_, int *bad_) {
+    int np = 0, nn = 0, soft = 0, bd = 0;
+#define LE_OCNT(CAND)                                                                   \
+    _Pragma("omp simd reduction(+:np,nn) reduction(|:soft,bd)")                         \
+    for (int64_t j = 0; j < m; j++) {                                                   \
+        const T y = yb[j];                                                              \
+        const int c = CAND, pos = c & (y >= (T)0.5);                                    \
+        np += pos; nn += c & !pos;                                                      \
+        soft |= c & (y != (T)0) & (y != (T)1);                                          \
+        bd |= TFN(bad01)(y);                                                            \
+    }
+    if (mb) { LE_OCNT(mb[j] != 0) } else { LE_OCNT(1) }
+#undef LE_OCNT
+    *np_ = np; *nn_ = nn; *soft_ = soft; *bad_ = bd;
+}
 
 /* Top-16-bit histogram of keys[0..m) (zeros skipped) into h. */
 static inline void TFN(hist_top)(const LE_KEYT *keys, int64_t m, int64_t *h) {
@@ -466,33 +666,6 @@ static inline void TFN(hist_top)(const LE_KEYT *keys, int64_t m, int64_t *h) {
         const LE_KEYT kk = keys[j];
         if (kk) h[kk >> (LE_KEYBITS - 16)]++;
     }
-}
-
-/* OHEM pass 1 over one block: keys of the negatives' losses, counts, checks. */
-static LE_FLAT double TFN(ohem_p1)(const T *xb, const T *yb, const uint8_t *mb, LE_KEYT *kb,
-                                   int64_t m, int fl, int64_t *np_, int64_t *nn_, int64_t *bd_) {
-    int64_t np = 0, nn = 0, bd = 0;
-    T lbuf[LE_BLOCK];      /* positives' losses, summed by the shared loop */
-#define LE_P1(EXPR, CAND, CHECK)                                                        \
-    _Pragma("omp simd reduction(+:np,nn) reduction(|:bd)")                              \
-    for (int64_t j = 0; j < m; j++) {                                                   \
-        T rl, rd; EXPR(j); (void)rd;                                                    \
-        const int c = CAND, pos = c & (yb[j] >= (T)0.5), neg = c & !pos;                \
-        np += pos; nn += neg;                                                           \
-        kb[j] = neg ? LE_KEYF(rl) : 0;                                                  \
-        lbuf[j] = pos ? rl : (T)0;                                                      \
-        CHECK;                                                                          \
-    }
-    if (fl) {
-        if (mb) { LE_P1(LE_OHEM_LOGIT, mb[j] != 0, (void)0) }
-        else { LE_P1(LE_OHEM_LOGIT, 1, (void)0) }
-    } else {
-        if (mb) { LE_P1(LE_OHEM_PROB, mb[j] != 0, LE_CHK01J(j)) }
-        else { LE_P1(LE_OHEM_PROB, 1, LE_CHK01J(j)) }
-    }
-#undef LE_P1
-    *np_ = np; *nn_ = nn; *bd_ = bd;
-    return TFN(sum_chunk)(lbuf, m);
 }
 
 /* Inverse of LE_KEYF for candidate keys. */
@@ -504,173 +677,190 @@ static inline LE_AI T TFN(key_value)(LE_KEYT k) {
     return v;
 }
 
-/* OHEM pass 2 over one block: selection, selected losses, gradient.
- * Reduced losses: the negatives' losses come back from their keys (exactly
- * the values that were ranked) and the positives' sum from pass 1, so the
- * logs are not evaluated again; 'none' recomputes every loss. */
-static LE_FLAT double TFN(ohem_p2)(const T *xb, const T *yb, const uint8_t *mb, const LE_KEYT *kb,
-                                   int64_t m, int64_t i0, int fl, LE_KEYT t, int64_t cut, T *gb,
-                                   T *lb, const T *gob, T gsc) {
-    T lbuf[LE_BLOCK];
-    T *lw = lb ? lb : lbuf;
-#define LE_P2L(EXPR, CAND, LOSS, STORE)                                                 \
-    _Pragma("omp simd")                                                                 \
-    for (int64_t j = 0; j < m; j++) {                                                   \
-        T rl, rd; EXPR(j);                                                              \
-        const int c = CAND;                                                             \
-        const int pos = c & (yb[j] >= (T)0.5);                                          \
-        const LE_KEYT kk = kb[j];                                                       \
-        const int sel = pos | (kk > t) | ((kk == t) & (i0 + j <= cut));                 \
-        lw[j] = sel ? (LOSS) : (T)0;                                                    \
-        STORE;                                                                          \
-    }
-#define LE_GD (sel ? rd * gsc : (T)0)
-#define LE_GA (sel ? rd * gob[j] : (T)0)
-#define LE_KL (pos ? (T)0 : TFN(key_value)(kk))
-#define LE_P2(EXPR, CAND)                                                               \
-    if (lb) {                                                                           \
-        if (!gb) { LE_P2L(EXPR, CAND, rl, (void)rd) }                                   \
-        else if (gob) { LE_P2L(EXPR, CAND, rl, gb[j] = LE_GA) }                         \
-        else { LE_P2L(EXPR, CAND, rl, gb[j] = LE_GD) }                                  \
-    } else {                                                                            \
-        if (!gb) { LE_P2L(EXPR, CAND, LE_KL, (void)rd; (void)rl) }                      \
-        else { LE_P2L(EXPR, CAND, LE_KL, (gb[j] = LE_GD, (void)rl)) }                   \
-    }
-    if (fl) {
-        if (mb) { LE_P2(LE_OHEM_LOGIT, mb[j] != 0) } else { LE_P2(LE_OHEM_LOGIT, 1) }
-    } else {
-        if (mb) { LE_P2(LE_OHEM_PROB, mb[j] != 0) } else { LE_P2(LE_OHEM_PROB, 1) }
-    }
-#undef LE_P2
-#undef LE_P2L
-#undef LE_GD
-#undef LE_GA
-#undef LE_KL
-    return TFN(sum_chunk)(lw, m);
-}
-
-/* LSD radix sort (8-bit digits) of a small key array; tmp has n slots. */
-static void TFN(sort_keys)(LE_KEYT *v, LE_KEYT *tmp, int64_t n) {
-    for (int sh = 0; sh < LE_KEYBITS; sh += 8) {
-        int64_t c[257];
-        memset(c, 0, sizeof c);
-        for (int64_t i = 0; i < n; i++) c[((v[i] >> sh) & 0xff) + 1]++;
-        for (int d = 0; d < 256; d++) c[d + 1] += c[d];
-        for (int64_t i = 0; i < n; i++) tmp[c[(v[i] >> sh) & 0xff]++] = v[i];
-        LE_KEYT *sw = v; v = tmp; tmp = sw;
-    }
-    /* an even number of passes leaves the result in the original array */
-}
-
-/* Threshold key t and tie cut of the k largest non-zero keys (1 <= k < #nonzero).
- *
- * Expected O(n) with two light passes: a fixed, evenly strided sample of the
- * keys brackets the k-th largest in [lo, hi] (sample quantiles +- 4 standard
- * deviations); one pass counts the keys above hi and inside the band, a second
- * copies the band (key, index) in index order; the exact k-th is then selected
- * inside the band.  When the bracket misses (or the band is large, e.g. many
- * ties) the full radix select runs instead: O(n) either way. */
-static int TFN(select_keys)(const LE_KEYT *keys, int64_t n, int64_t nnz, int64_t k,
-                            int n_threads, LE_KEYT *t_out, int64_t *cut_out) {
-    const int64_t nblocks = (n + LE_BLOCK - 1) / LE_BLOCK;
-    const int nt = le_threads_for(n, n_threads);
-    int64_t S = 0, ilo_g = 0, ihi_g = 0;
-    LE_KEYT lo = 0, hi = 0;
-    int ok = nnz >= 262144;
-    if (ok) {
-        const int64_t want = 65536;
-        const int64_t stride = n / (want * 2) > 1 ? n / (want * 2) : 1;
-        LE_KEYT *smp = (LE_KEYT *)malloc((size_t)(2 * (n / stride + 1)) * sizeof(LE_KEYT));
-        if (!smp) return LE_ERR_NOMEM;
-        for (int64_t i = 0; i < n; i += stride)
-            if (keys[i]) smp[S++] = keys[i];
-        if (S >= 1024) {
-            TFN(sort_keys)(smp, smp + (n / stride + 1), S);
-            const double q = (double)k / (double)nnz;           /* fraction taken */
-            const double pos = (1.0 - q) * (double)S;            /* ascending rank */
-            const double mg = 4.0 * sqrt((double)S * q * (1.0 - q)) + 8.0;
-            int64_t ilo = (int64_t)floor(pos - mg), ihi = (int64_t)ceil(pos + mg);
-            ilo_g = ilo < 0 ? 0 : ilo; ihi_g = ihi > S ? S : ihi;
-            lo = ilo <= 0 ? 1 : smp[ilo];
-            hi = ihi >= S ? (LE_KEYT)~(LE_KEYT)0 : smp[ihi];
-        } else {
-            ok = 0;
-        }
-        free(smp);
-    }
-    if (!ok || nt > 256) return LE_SELECT(keys, n, k, NULL, n_threads, t_out, cut_out);
-    /* one pass: count the keys above hi and copy the band (key, index) into
-     * per-thread buffers; static scheduling hands each thread one contiguous
-     * run of blocks in thread order, so the concatenation is in index order */
-    const double frac = (double)(ihi_g - ilo_g) / (double)S;
-    const int64_t cap = (int64_t)(1.5 * frac * (double)nnz / nt) + 65536;
-    LE_KEYT *bk = (LE_KEYT *)malloc((size_t)nt * (size_t)cap * sizeof(LE_KEYT));
-    int64_t *bi = (int64_t *)malloc((size_t)nt * (size_t)cap * sizeof(int64_t));
-    int64_t tcnt[256], tgt[256];
-    if (!bk || !bi) { free(bk); free(bi); return LE_ERR_NOMEM; }
-    for (int tt = 0; tt < nt; tt++) { tcnt[tt] = 0; tgt[tt] = 0; }
-    int overflow = 0;
-#pragma omp parallel num_threads(nt) reduction(|:overflow)
-    {
-        int tid = 0;
-#if LE_HAVE_OPENMP
-        tid = omp_get_thread_num();
-#endif
-        LE_KEYT *mk = bk + (int64_t)tid * cap;
-        int64_t *mi = bi + (int64_t)tid * cap;
-        int64_t o = 0, gsum = 0;
-#pragma omp for schedule(static)
-        for (int64_t b = 0; b < nblocks; b++) {
-            const int64_t i0 = b * LE_BLOCK;
-            const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
-            const LE_KEYT *kb = keys + i0;
-            /* groups of 16 without a band key cost one vector test; the others
-             * are compacted branch-free through a small local buffer */
-            for (int64_t j0 = 0; j0 < m; j0 += 16) {
-                const int64_t je = m - j0 < 16 ? m : j0 + 16;
-                int64_t any = 0, gg = 0;
-#pragma omp simd reduction(|:any) reduction(+:gg)
-                for (int64_t j = j0; j < je; j++) {
-                    any |= (kb[j] >= lo) & (kb[j] <= hi);
-                    gg += kb[j] > hi;
-                }
-                gsum += gg;
-                if (!any) continue;
-                LE_KEYT sk[16];
-                int64_t si[16], c = 0;
-                for (int64_t j = j0; j < je; j++) {
-                    const LE_KEYT kk = kb[j];
-                    sk[c] = kk; si[c] = i0 + j;
-                    c += (kk >= lo) & (kk <= hi);
-                }
-                if (o + c > cap) { overflow = 1; continue; }
-                for (int64_t q = 0; q < c; q++) { mk[o + q] = sk[q]; mi[o + q] = si[q]; }
-                o += c;
+/* The k-th largest t of n non-zero keys (1 <= k <= n), and cut, the position
+ * of the last key equal to t that is taken when keys equal to t are taken in
+ * increasing position (INT64_MAX when all of them are).  MSD radix select
+ * with 11-bit digits: 3 light passes for 32-bit keys, 6 for 64-bit keys; for
+ * the band and the sample (arrays of 1e4 to 1e6 keys), no allocation. */
+static void TFN(small_select)(const LE_KEYT *v, int64_t n, int64_t k, LE_KEYT *t_out,
+                              int64_t *cut_out) {
+    LE_KEYT prefix = 0, pmask = 0;
+    int64_t need = k, eq = 0;
+    int shift = LE_KEYBITS;
+    int64_t h[2048];
+    while (shift > 0) {
+        const int bits = shift >= 11 ? 11 : shift;
+        shift -= bits;
+        const LE_KEYT dm = ((LE_KEYT)1 << bits) - 1;
+        memset(h, 0, sizeof(int64_t) << bits);
+        if (pmask == 0) {
+            /* keys crowd a few top digits: four interleaved histograms keep
+             * the increments of one digit from waiting on each other */
+            int64_t h4[3][2048];
+            memset(h4, 0, sizeof h4);
+            int64_t i = 0;
+            for (; i + 4 <= n; i += 4) {
+                h[(v[i] >> shift) & dm]++;
+                h4[0][(v[i + 1] >> shift) & dm]++;
+                h4[1][(v[i + 2] >> shift) & dm]++;
+                h4[2][(v[i + 3] >> shift) & dm]++;
             }
+            for (; i < n; i++) h[(v[i] >> shift) & dm]++;
+            for (int d = 0; d <= (int)dm; d++) h[d] += h4[0][d] + h4[1][d] + h4[2][d];
+        } else {
+            for (int64_t i = 0; i < n; i++)
+                if ((v[i] & pmask) == prefix) h[(v[i] >> shift) & dm]++;
         }
-        tcnt[tid] = o; tgt[tid] = gsum;
-    }
-    int64_t gt = 0, band = 0;
-    for (int tt = 0; tt < nt; tt++) {
-        if (band != tt * cap) {   /* close the gap: thread segments in order */
-            memmove(bk + band, bk + (int64_t)tt * cap, (size_t)tcnt[tt] * sizeof(LE_KEYT));
-            memmove(bi + band, bi + (int64_t)tt * cap, (size_t)tcnt[tt] * sizeof(int64_t));
+        int64_t cum = 0;
+        int d = (int)dm;
+        for (; d > 0; d--) {
+            if (cum + h[d] >= need) break;
+            cum += h[d];
         }
-        band += tcnt[tt]; gt += tgt[tt];
+        need -= cum;
+        eq = h[d];
+        prefix |= (LE_KEYT)d << shift;
+        pmask |= dm << shift;
     }
-    if (overflow || !(gt < k && k <= gt + band)) {
-        free(bk); free(bi);
-        return LE_SELECT(keys, n, k, NULL, n_threads, t_out, cut_out);
+    int64_t cut = INT64_MAX;
+    if (need < eq) {
+        int64_t c = 0;
+        for (int64_t i = 0; i < n; i++)
+            if (v[i] == prefix && ++c == need) { cut = i; break; }
     }
-    LE_KEYT t;
-    int64_t cb;
-    int st = LE_SELECT(bk, band, k - gt, NULL, 1, &t, &cb);
-    if (st == LE_OK) {
-        *t_out = t;
-        *cut_out = cb == INT64_MAX ? INT64_MAX : bi[cb];
+    *t_out = prefix; *cut_out = cut;
+}
+
+/* Step 2 over one block: losses, derivatives, selection against [lo, hi].
+ * Writes the gradient (0 below the band) and, for 'none', the losses;
+ * returns in *sum the losses of the positives and of the negatives above the
+ * band, in *gt the count of the latter; appends the band to (bk, bi). */
+static LE_FLAT void TFN(ohem_fused)(const T *xb, const T *yb, const uint8_t *mb, int64_t m,
+                                    int64_t i0, int mode, LE_KEYT lo, LE_KEYT hi, T *gb,
+                                    const T *gob, T gsc, T *lb, double *sum_, int64_t *gt_,
+                                    LE_KEYT *bk, int64_t *bi, int64_t *o_, int64_t cap,
+                                    int *bad_, int *ovf_) {
+    T lw[LE_OC], sl[LE_OC];
+    LE_KEYT kb[LE_OC];
+    double s = 0;
+    int64_t gt = 0, o = *o_;
+    int bd = 0, ovf = 0;
+    for (int64_t c0 = 0; c0 < m; c0 += LE_OC) {
+        const int64_t mc = m - c0 < LE_OC ? m - c0 : LE_OC;
+        const T *y = yb + c0;
+        const uint8_t *mk = mb ? mb + c0 : NULL;
+        T *g = gb ? gb + c0 : NULL;
+        const T *go = gob ? gob + c0 : NULL;
+        const T *x = xb + c0;
+        double sc = 0;
+        int g1 = 0, any = 0;
+        /* one loop per (loss, mask, gradient) combination, each branch-free */
+#define LE_FS(EXPR, CHECK, CAND, GSTORE)                                                \
+        _Pragma("omp simd reduction(+:g1) reduction(|:any,bd)")                         \
+        for (int64_t j = 0; j < mc; j++) {                                              \
+            T rl, rd; EXPR; CHECK;                                                      \
+            const int c = CAND, pos = c & (y[j] >= (T)0.5), neg = c & !pos;             \
+            const LE_KEYT kk = LE_KEYF(rl);                                             \
+            const int sure = neg & (kk > hi);                                           \
+            const int band = neg & (kk >= lo) & (kk <= hi);                             \
+            const int keep = pos | sure | band;                                         \
+            sl[j] = (pos | sure) ? rl : (T)0;                                           \
+            g1 += sure; any |= band;                                                    \
+            kb[j] = band ? kk : 0;                                                      \
+            GSTORE;                                                                     \
+        }
+#define LE_LW lw[j] = keep ? rl : (T)0
+#define LE_FS2(EXPR, CHECK, CAND)                                                       \
+        if (!g) { LE_FS(EXPR, CHECK, CAND, ((void)rd, LE_LW)) }                         \
+        else if (go) { LE_FS(EXPR, CHECK, CAND, (g[j] = keep ? rd * go[j] : (T)0, LE_LW)) } \
+        else if (lb) { LE_FS(EXPR, CHECK, CAND, (g[j] = keep ? rd * gsc : (T)0, LE_LW)) } \
+        else { LE_FS(EXPR, CHECK, CAND, g[j] = keep ? rd * gsc : (T)0) }
+#define LE_FS3(CAND)                                                                    \
+        if (mode == 0) {                                                                \
+            LE_FS2(TFN(e_bce01)(x[j], y[j], &rl, &rd), bd |= TFN(bad01)(x[j]), CAND)    \
+        } else if (mode == 1) {                                                         \
+            LE_FS2(TFN(e_bce)(x[j], y[j], (T)1, &rl, &rd), bd |= TFN(bad01)(x[j]), CAND) \
+        } else {                                                                        \
+            LE_FS2(TFN(e_bcel)(x[j], y[j], (T)1, (T)1, &rl, &rd), (void)0, CAND)        \
+        }
+        if (mk) { LE_FS3(mk[j] != 0) } else { LE_FS3(1) }
+#undef LE_FS3
+#undef LE_FS2
+#undef LE_LW
+#undef LE_FS
+        /* summed apart: a double reduction inside the loop above runs at the
+         * latency of its loop-carried chain */
+        sc = TFN(sum_chunk)(sl, mc);
+        if (lb) memcpy(lb + c0, lw, (size_t)mc * sizeof(T));
+        s += sc; gt += g1;
+        if (!any || ovf) continue;
+        const int64_t on = LE_COMPACT(kb, mc, i0 + c0, bk, bi, o, cap);
+        if (on < 0) ovf = 1; else o = on;
     }
-    free(bk); free(bi);
-    return st;
+    *sum_ = s; *gt_ = gt; *o_ = o;
+    *bad_ |= bd; *ovf_ |= ovf;
+}
+
+/* General path, pass 1 over one block: keys of the negatives' losses. */
+static LE_FLAT int TFN(ohem_p1)(const T *xb, const T *yb, const uint8_t *mb, LE_KEYT *kb,
+                                int64_t m, int mode) {
+    T lw[LE_OC];
+    int bd = 0;
+    for (int64_t c0 = 0; c0 < m; c0 += LE_OC) {
+        const int64_t mc = m - c0 < LE_OC ? m - c0 : LE_OC;
+        const T *y = yb + c0;
+        LE_KEYT *k = kb + c0;
+        bd |= TFN(ohem_loss)(xb + c0, y, mc, mode, lw, NULL);
+#define LE_P1(CAND)                                                                     \
+        _Pragma("omp simd")                                                             \
+        for (int64_t j = 0; j < mc; j++) {                                              \
+            const int c = CAND, neg = c & !(y[j] >= (T)0.5);                            \
+            k[j] = neg ? LE_KEYF(lw[j]) : 0;                                            \
+        }
+        if (mb) { LE_P1(mb[c0 + j] != 0) } else { LE_P1(1) }
+#undef LE_P1
+    }
+    return bd;
+}
+
+/* General path, pass 2 over one block: selection by (t, cut), selected
+ * losses ('none') and their sum, gradient. */
+static LE_FLAT double TFN(ohem_p2)(const T *xb, const T *yb, const uint8_t *mb, const LE_KEYT *kb,
+                                   int64_t m, int64_t i0, int mode, LE_KEYT t, int64_t cut,
+                                   T *gb, T *lb, const T *gob, T gsc) {
+    T lw[LE_OC], dw[LE_OC];
+    double s = 0;
+    for (int64_t c0 = 0; c0 < m; c0 += LE_OC) {
+        const int64_t mc = m - c0 < LE_OC ? m - c0 : LE_OC;
+        const T *y = yb + c0;
+        const LE_KEYT *k = kb + c0;
+        T *g = gb ? gb + c0 : NULL;
+        const T *go = gob ? gob + c0 : NULL;
+        const int64_t ib = i0 + c0;
+        (void)TFN(ohem_loss)(xb + c0, y, mc, mode, lw, gb ? dw : NULL);
+        double sc = 0;
+#define LE_P2(CAND, GSTORE)                                                             \
+        _Pragma("omp simd reduction(+:sc)")                                             \
+        for (int64_t j = 0; j < mc; j++) {                                              \
+            const int c = CAND, pos = c & (y[j] >= (T)0.5);                             \
+            const LE_KEYT kk = k[j];                                                    \
+            const int sel = pos | (kk > t) | ((kk == t) & (ib + j <= cut));             \
+            const T l = sel ? lw[j] : (T)0;                                             \
+            sc += (double)l;                                                            \
+            lw[j] = l;                                                                  \
+            GSTORE;                                                                     \
+        }
+#define LE_P22(CAND)                                                                    \
+        if (!g) { LE_P2(CAND, (void)0) }                                                \
+        else if (go) { LE_P2(CAND, g[j] = sel ? dw[j] * go[j] : (T)0) }                 \
+        else { LE_P2(CAND, g[j] = sel ? dw[j] * gsc : (T)0) }
+        if (mb) { LE_P22(mb[c0 + j] != 0) } else { LE_P22(1) }
+#undef LE_P22
+#undef LE_P2
+        if (lb) memcpy(lb + c0, lw, (size_t)mc * sizeof(T));
+        s += sc;
+    }
+    return s;
 }
 
 int TFN(le_ohem)(le_ohem_args *a) {
@@ -682,73 +872,200 @@ int TFN(le_ohem)(le_ohem_args *a) {
     const int red = a->reduction, fl = a->from_logits;
     const int64_t nblocks = n > 0 ? (n + LE_BLOCK - 1) / LE_BLOCK : 0;
     const int nt = le_threads_for(n, a->n_threads);
-    int64_t *cnt = (int64_t *)malloc((size_t)(nblocks > 0 ? 2 * nblocks : 1) * sizeof(int64_t));
-    double *part = (double *)malloc((size_t)(nblocks > 0 ? 2 * nblocks : 1) * sizeof(double));
-    if (!cnt || !part) { free(cnt); free(part); return LE_ERR_NOMEM; }
-    int bad = 0;
+    const int64_t nb1 = nblocks > 0 ? nblocks : 1;
+    int64_t *cnt = (int64_t *)malloc((size_t)nb1 * 2 * sizeof(int64_t));
+    double *part = (double *)malloc((size_t)nb1 * sizeof(double));
+    uint8_t *bmode = (uint8_t *)malloc((size_t)nb1);
+    if (!cnt || !part || !bmode) { free(cnt); free(part); free(bmode); return LE_ERR_NOMEM; }
+    int bad = 0, st = LE_OK;
 
-    /* pass 1: categories, keys of the negatives' losses, counts, positives' sums */
+    /* step 1: counts, per-block mode, target checks, strided sample of the
+     * negatives' keys (slot i / stride; 0 for other elements) */
+    const int sample = n >= LE_OHEM_FAST_N && nt <= 256;
+    int64_t stride = n / (2 * LE_OHEM_SAMPLE);
+    if (stride < 4) stride = 4;
+    const int64_t nslot = sample ? (n + stride - 1) / stride : 0;
+    LE_KEYT *smp = keys;
 #pragma omp parallel for schedule(static) num_threads(nt) reduction(|:bad)
     for (int64_t b = 0; b < nblocks; b++) {
         const int64_t i0 = b * LE_BLOCK;
         const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
-        int64_t np = 0, nn = 0, bd = 0;
-        part[2 * b] = TFN(ohem_p1)(x + i0, y + i0, mask ? mask + i0 : NULL, keys + i0, m, fl,
-                                   &np, &nn, &bd);
-        cnt[2 * b] = np; cnt[2 * b + 1] = nn;
-        bad |= (int)bd;
-    }
-    if (bad) {
-        free(cnt); free(part);
-        for (int64_t i = 0; i < n; i++) {
-            int b = TFN(bad01)(x[i]) | (TFN(bad01)(y[i]) << 1);
-            if (b) { a->bad_index = i; a->bad_what = (b & 1) ? 1 : 2; break; }
+        int soft, bd;
+        TFN(ohem_count)(y + i0, mask ? mask + i0 : NULL, m, &cnt[2 * b], &cnt[2 * b + 1],
+                        &soft, &bd);
+        const int mode = fl ? 2 : soft ? 1 : 0;
+        bmode[b] = (uint8_t)mode;
+        if (!fl) bad |= bd;
+        if (sample) {
+            /* gather the sampled elements, then one vector loss loop */
+            T xs[LE_BLOCK / 4 + 1], ys[LE_BLOCK / 4 + 1], ls[LE_BLOCK / 4 + 1];
+            const int64_t s0 = (i0 + stride - 1) / stride;
+            int64_t ns = 0;
+            for (int64_t i = s0 * stride; i < i0 + m; i += stride, ns++) {
+                xs[ns] = x[i];
+                ys[ns] = (!mask || mask[i]) ? y[i] : (T)NAN;  /* NaN: not a negative */
+            }
+            (void)TFN(ohem_loss)(xs, ys, ns, mode, ls, NULL);
+#pragma omp simd
+            for (int64_t j = 0; j < ns; j++) {
+                const int neg = (ys[j] < (T)0.5);
+                smp[s0 + j] = neg ? LE_KEYF(ls[j]) : 0;
+            }
         }
-        return LE_ERR_VALUE_RANGE;
     }
+    if (bad) goto range_error;
     int64_t npos = 0, nneg = 0;
     for (int64_t b = 0; b < nblocks; b++) { npos += cnt[2 * b]; nneg += cnt[2 * b + 1]; }
-    free(cnt);
     double kf = floor(a->ratio * (double)npos);
     int64_t k = kf > (double)(INT64_MAX / 2) ? INT64_MAX / 2 : (int64_t)kf;
     if (k < a->min_negatives) k = a->min_negatives;
     if (k > nneg) k = nneg;
     a->n_pos = npos; a->n_neg = nneg; a->k = k;
-
-    /* threshold key t and tie cut */
-    LE_KEYT t;
-    int64_t cut;
-    if (k == 0) {
-        t = (LE_KEYT)~(LE_KEYT)0; cut = -1;
-    } else if (k == nneg) {
-        t = 1; cut = INT64_MAX;          /* every negative (their keys are >= 1) */
-    } else {
-        int st = TFN(select_keys)(keys, n, nneg, k, a->n_threads, &t, &cut);
-        if (st != LE_OK) { free(part); return st; }
-    }
-
     const double denom = (double)npos + (double)k + a->eps;
     a->denom = denom;
     const double norm = red == LE_RED_MEAN ? 1.0 / denom : 1.0;
     const T gsc = (T)(a->go_scalar * norm);
+    T *lb0 = red == LE_RED_NONE ? lossv : NULL;
 
-    /* pass 2: selected losses, gradient with the selection fixed */
+    /* the bracket [lo, hi] of the k-th largest negative key */
+    int fast = 0;
+    LE_KEYT lo = 1, hi = 0;
+    if (sample) {
+        if (k == nneg) {                        /* every negative: keys are >= 1 */
+            fast = 1; lo = 1; hi = 0;
+        } else if (k == 0) {                    /* none */
+            fast = 1; lo = (LE_KEYT)~(LE_KEYT)0; hi = lo;
+        } else {
+            int64_t S = 0;
+            for (int64_t s = 0; s < nslot; s++)
+                if (smp[s]) smp[S++] = smp[s];
+            if (S >= 1024) {
+                const double q = (double)k / (double)nneg;           /* fraction taken */
+                const double pos = (1.0 - q) * (double)S;            /* ascending rank */
+                const double mg = 4.0 * sqrt((double)S * q * (1.0 - q)) + 8.0;
+                const int64_t ilo = (int64_t)floor(pos - mg), ihi = (int64_t)ceil(pos + mg);
+                int64_t cdummy;
+                /* ascending rank r is the (S - r)-th largest */
+                if (ilo <= 0) lo = 1;
+                else TFN(small_select)(smp, S, S - ilo, &lo, &cdummy);
+                if (ihi >= S) hi = (LE_KEYT)~(LE_KEYT)0;
+                else TFN(small_select)(smp, S, S - ihi, &hi, &cdummy);
+                fast = 1;
+            }
+        }
+    }
+
+    if (fast) {
+        /* step 2: band buffers in the key scratch, cap entries per thread */
+        int64_t cap = (int64_t)(((size_t)n * sizeof(LE_KEYT)) /
+                                ((size_t)nt * (sizeof(LE_KEYT) + sizeof(int64_t))));
+        cap &= ~(int64_t)1;
+        LE_KEYT *bk = keys;
+        int64_t *bi = (int64_t *)(void *)(bk + (int64_t)nt * cap);
+        int64_t tcnt[256], tgt[256];
+        int ovf = 0;
+#pragma omp parallel num_threads(nt) reduction(|:bad, ovf)
+        {
+            int tid = 0;
+#if LE_HAVE_OPENMP
+            tid = omp_get_thread_num();
+#endif
+            LE_KEYT *mk = bk + (int64_t)tid * cap;
+            int64_t *mi = bi + (int64_t)tid * cap;
+            int64_t o = 0, gsum = 0;
+#pragma omp for schedule(static)
+            for (int64_t b = 0; b < nblocks; b++) {
+                const int64_t i0 = b * LE_BLOCK;
+                const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
+                int64_t gtb;
+                TFN(ohem_fused)(x + i0, y + i0, mask ? mask + i0 : NULL, m, i0, bmode[b], lo, hi,
+                                g ? g + i0 : NULL, go ? go + i0 : NULL, gsc,
+                                lb0 ? lb0 + i0 : NULL, &part[b], &gtb, mk, mi, &o, cap,
+                                &bad, &ovf);
+                gsum += gtb;
+            }
+            tcnt[tid] = o; tgt[tid] = gsum;
+        }
+        if (bad) goto range_error;
+        int64_t gt = 0, band = 0;
+        if (!ovf) {
+            for (int tt = 0; tt < nt; tt++) {
+                if (band != tt * cap) {   /* close the gaps: thread segments in order */
+                    memmove(bk + band, bk + (int64_t)tt * cap, (size_t)tcnt[tt] * sizeof(LE_KEYT));
+                    memmove(bi + band, bi + (int64_t)tt * cap, (size_t)tcnt[tt] * sizeof(int64_t));
+                }
+                band += tcnt[tt]; gt += tgt[tt];
+            }
+        }
+        if (!ovf && gt <= k && k <= gt + band) {
+            /* step 3: the (k - gt) largest of the band, in index order on ties */
+            LE_KEYT t = (LE_KEYT)~(LE_KEYT)0;
+            int64_t cb = -1;
+            if (k > gt) TFN(small_select)(bk, band, k - gt, &t, &cb);
+            double bsum = 0;
+            for (int64_t j = 0; j < band; j++) {
+                const LE_KEYT kk = bk[j];
+                if ((kk > t) | ((kk == t) & (j <= cb))) {
+                    bsum += (double)TFN(key_value)(kk);
+                } else {
+                    if (g) g[bi[j]] = (T)0;
+                    if (lb0) lb0[bi[j]] = (T)0;
+                }
+            }
+            if (red != LE_RED_NONE) {
+                double total = 0;
+                for (int64_t b = 0; b < nblocks; b++) total += part[b];
+                a->loss_value = (total + bsum) * norm;
+            }
+            goto done;
+        }
+        /* the bracket missed or the band overflowed: general path */
+    }
+
+    {
+        /* general path: keys of every negative, radix select, second pass */
+#pragma omp parallel for schedule(static) num_threads(nt) reduction(|:bad)
+        for (int64_t b = 0; b < nblocks; b++) {
+            const int64_t i0 = b * LE_BLOCK;
+            const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
+            bad |= TFN(ohem_p1)(x + i0, y + i0, mask ? mask + i0 : NULL, keys + i0, m, bmode[b]);
+        }
+        if (bad) goto range_error;
+        LE_KEYT t;
+        int64_t cut;
+        if (k == 0) {
+            t = (LE_KEYT)~(LE_KEYT)0; cut = -1;
+        } else if (k == nneg) {
+            t = 1; cut = INT64_MAX;          /* every negative (their keys are >= 1) */
+        } else {
+            st = LE_SELECT(keys, n, k, NULL, a->n_threads, &t, &cut);
+            if (st != LE_OK) goto done;
+        }
 #pragma omp parallel for schedule(static) num_threads(nt)
-    for (int64_t b = 0; b < nblocks; b++) {
-        const int64_t i0 = b * LE_BLOCK;
-        const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
-        part[2 * b + 1] = TFN(ohem_p2)(x + i0, y + i0, mask ? mask + i0 : NULL, keys + i0, m, i0,
-                                       fl, t, cut, g ? g + i0 : NULL,
-                                       red == LE_RED_NONE ? lossv + i0 : NULL,
-                                       go ? go + i0 : NULL, gsc);
+        for (int64_t b = 0; b < nblocks; b++) {
+            const int64_t i0 = b * LE_BLOCK;
+            const int64_t m = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
+            part[b] = TFN(ohem_p2)(x + i0, y + i0, mask ? mask + i0 : NULL, keys + i0, m, i0,
+                                   bmode[b], t, cut, g ? g + i0 : NULL, lb0 ? lb0 + i0 : NULL,
+                                   go ? go + i0 : NULL, gsc);
+        }
+        if (red != LE_RED_NONE) {
+            double total = 0;
+            for (int64_t b = 0; b < nblocks; b++) total += part[b];
+            a->loss_value = total * norm;
+        }
     }
-    if (red != LE_RED_NONE) {
-        double total = 0;
-        for (int64_t b = 0; b < nblocks; b++) total += part[2 * b] + part[2 * b + 1];
-        a->loss_value = total * norm;
+    goto done;
+
+range_error:
+    for (int64_t i = 0; i < n; i++) {
+        int b = TFN(bad01)(x[i]) | (TFN(bad01)(y[i]) << 1);
+        if (b) { a->bad_index = i; a->bad_what = (b & 1) ? 1 : 2; break; }
     }
-    free(part);
-    return LE_OK;
+    st = LE_ERR_VALUE_RANGE;
+done:
+    free(cnt); free(part); free(bmode);
+    return st;
 }
 
 /* ---------------------------------------------------------------- top-k */
@@ -809,9 +1126,9 @@ int TFN(le_topk)(le_topk_args *a) {
     return LE_OK;
 }
 
-#undef LE_OHEM_PROB
-#undef LE_OHEM_LOGIT
-#undef LE_CHK01J
+#undef LE_OC
+#undef LE_OHEM_FAST_N
+#undef LE_OHEM_SAMPLE
 #undef T
 #undef TFN
 #endif

@@ -360,8 +360,10 @@ def ohem_binary_cross_entropy(input, target, mask=None, *, negative_ratio=3.0, e
     min_negatives))`` hardest negatives are kept; 'mean' is
     ``(sum_pos l + sum_topk l) / (#pos + k + eps)``, 'sum' the numerator, 'none'
     the per-element losses times the selection.  With no positive and
-    ``min_negatives=0`` nothing is selected and the loss is 0.  Selection is an
-    O(n) radix select in C; among equal losses the lower flat index is taken.
+    ``min_negatives=0`` nothing is selected and the loss is 0.  Selection is
+    O(n) in C (large inputs: one fused loss/gradient pass against a sampled
+    bracket, then an exact radix select inside it; otherwise a radix select
+    over every negative); among equal losses the lower flat index is taken.
     The gradient is that of the loss with the selection fixed (0 for
     unselected elements), with torch's BCE gradient for probabilities."""
     red = reduction_code(reduction)

@@ -414,11 +414,15 @@ def test_ohem_large_matches_reference(dt, kind):
         elif kind == "few_ties":
             x = np.round(x * 3000) / 3001 + 1e-4
         x = x.astype(dt)
+    _check_ohem_large(x, y, mask, kw, dt)
+
+
+def _check_ohem_large(x, y, mask, kw, dt):
     loss_none = le.ohem_binary_cross_entropy(x, y, mask, reduction="none", **kw)
     # the per-element losses the kernel ranked (float of the compute dtype)
-    raw = le.binary_cross_entropy_with_logits(x, y, reduction="none") if kw else \
-        le.binary_cross_entropy(x, y, reduction="none")
-    sel, npos, k = ohem_selection(raw, y, mask, 3.0, 0)
+    raw = le.binary_cross_entropy_with_logits(x, y, reduction="none") if kw.get("from_logits") \
+        else le.binary_cross_entropy(x, y, reduction="none")
+    sel, npos, k = ohem_selection(raw, y, mask, 3.0, kw.get("min_negatives", 0))
     # the kernels may differ from `raw` by an ulp (different contraction of the
     # same formula): only elements within a few ulps of the threshold may differ
     got = loss_none != 0
@@ -433,6 +437,39 @@ def test_ohem_large_matches_reference(dt, kind):
     expect = np.where(sel, raw, 0).astype(np.float64).sum() / (npos + k + 1e-6)
     np.testing.assert_allclose(loss, expect, rtol=1e-5 if dt == "float32" else 1e-12)
     assert np.all(g[~got] == 0)
+
+
+_ISAS = [i for i in ("baseline", "avx2", "avx512")
+         if ("baseline", "avx2", "avx512").index(i) <= ("baseline", "avx2", "avx512").index(le.best_isa())]
+
+
+@pytest.mark.parametrize("isa", _ISAS)
+@pytest.mark.parametrize("kind", ["iid", "bracket_miss", "soft_blocks", "all_negatives"])
+def test_ohem_large_paths_every_isa(isa, kind):
+    """The fused sampled-bracket path at every ISA level; its fallback when the
+    strided sample misrepresents the negatives (every 4th element, the ones an
+    evenly strided sample sees, has a tiny loss); blocks of 0/1 targets (one
+    log) next to blocks of soft targets; every negative taken (min_negatives)."""
+    from lossengine import _runtime
+    rng = np.random.default_rng(77)
+    shape = (3, 100, 1000)
+    dt = "float32"
+    x = rng.uniform(0.001, 0.999, shape)
+    y = (rng.random(shape) < 0.1).astype(np.float64)
+    kw = {}
+    if kind == "bracket_miss":
+        x.reshape(-1)[::4] = rng.uniform(1e-4, 2e-3, x.size // 4)
+    elif kind == "soft_blocks":
+        soft = np.where(y > 0, 0.5 + 0.5 * rng.random(shape), 0.3 * rng.random(shape))
+        y.reshape(-1)[x.size // 2:] = soft.reshape(-1)[x.size // 2:]
+    elif kind == "all_negatives":
+        kw["min_negatives"] = x.size
+    x, y = x.astype(dt), y.astype(dt)
+    prev = _runtime._set_isa(isa)
+    try:
+        _check_ohem_large(x, y, None, kw, dt)
+    finally:
+        _runtime._set_isa(prev)
 
 
 def test_ohem_threads_bitwise_large():
