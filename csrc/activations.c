@@ -151,9 +151,18 @@ ACT_DEFINE(act_leaky_relu,
     const T d = xi > 0 ? (T)1 : p1)
 
 /* elu: x <= 0 ? alpha expm1(x) : x; d = x > 0 ? 1 : alpha exp(x) (NaN: NaN) */
+#if LE_IS_F32
+/* float: one exp of min(x, 0) (NaN kept) shared by value and derivative */
+ACT_DEFINE(act_elu,
+    const T xn = xi > 0 ? (T)0 : xi;
+    const T ex = LE_EXPNPT(xn);
+    const T r = xi <= 0 ? p1 * le_expm1f_np(xn, ex) : xi;
+    const T d = xi > 0 ? (T)1 : p1 * ex)
+#else
 ACT_DEFINE(act_elu,
     const T r = xi <= 0 ? p1 * LE_EXPM1T(xi) : xi;
     const T d = xi > 0 ? (T)1 : p1 * LE_EXPT(xi))
+#endif
 
 /* threshold: x <= th ? value : x (NaN passes) */
 ACT_DEFINE(act_threshold,

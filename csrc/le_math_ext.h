@@ -82,6 +82,20 @@ static inline float le_log1pf_unit(float e, float q) {
     return y + (e - (u - 1.0f)) * q;
 }
 
+/* expm1(x) for x <= 0 (or NaN) given ex = le_expf_np(x): le_expm1f's Taylor
+ * polynomial (FMA form) on |x| <= ln2/2, ex - 1 below.  elu's path. */
+static inline float le_expm1f_np(float x, float ex) {
+    float p = 1.0f / 40320.0f;
+    p = LE_FMAF(p, x, 1.0f / 5040.0f);
+    p = LE_FMAF(p, x, 1.0f / 720.0f);
+    p = LE_FMAF(p, x, 1.0f / 120.0f);
+    p = LE_FMAF(p, x, 1.0f / 24.0f);
+    p = LE_FMAF(p, x, 1.0f / 6.0f);
+    p = LE_FMAF(p, x, 0.5f);
+    const float small = LE_FMAF(x * x, p, x);
+    return x >= -0.34657359f ? small : ex - 1.0f;   /* NaN: ex - 1 (NaN) */
+}
+
 /* -|x| and |x| by the sign bit (one vector or/and). */
 static inline float le_negabsf(float x) { return le_f_from_bits(le_bits_f(x) | 0x80000000u); }
 static inline double le_negabs(double x) { return le_d_from_bits(le_bits_d(x) | 0x8000000000000000ull); }

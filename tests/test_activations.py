@@ -192,7 +192,7 @@ def test_prelu_torch_parity():
 
 
 def test_float32_exp_paths_ulp():
-    """float32 sigmoid / log_sigmoid / softplus / tanh and their derivatives
+    """float32 sigmoid / log_sigmoid / softplus / tanh / elu and their derivatives
     (exp of a non-positive argument with FMA, log1p on [0, 1]) stay within a
     few ulp of the float64 formulas on dense sweeps, at every ISA level."""
     from lossengine import _runtime
@@ -209,6 +209,7 @@ def test_float32_exp_paths_ulp():
         "softplus": (np.where(x64 > 20, x64, np.maximum(x64, 0) + np.log1p(e)),
                      np.where(x64 > 20, 1.0, np.where(x64 >= 0, q, e * q))),
         "tanh": (np.tanh(x64), 1 / np.cosh(x64) ** 2),
+        "elu": (np.where(x64 > 0, x64, np.expm1(x64)), np.where(x64 > 0, 1.0, np.exp(x64))),
     }
     small = np.abs(x64) < 40        # tanh's sech^2 flushes to 0 beyond (true value < 1e-34)
 
