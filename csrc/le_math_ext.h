@@ -12,6 +12,12 @@
  * <= 5 ulp; tests/test_activations.py checks tanh/sigmoid against NumPy.
  * Large |x|: e underflows to 0, so tanh = +-1 and sech2 = 0 (true value below
  * 1e-37 / 1e-307); NaN stays NaN.
+ *
+ * float32 activation paths (csrc/activations.c): le_expf_np (exp of z <= 0),
+ * le_log1pf_unit (log1p on [0, 1] with a shared 1/(1+e)), le_expm1f_np,
+ * le_tanhf_small; LE_FMAF fuses where the ISA level has FMA.  Measured on
+ * dense float32 sweeps against float64: sigmoid, log_sigmoid, softplus and
+ * tanh values <= 2.7 / 2.0 / 2.0 / 4.3 ulp, derivatives <= 4.6 ulp.
  */
 #ifndef LE_MATH_EXT_H
 #define LE_MATH_EXT_H
