@@ -36,6 +36,11 @@
 #define LE_LOG1PT le_log1pf
 #define LE_TANHT le_tanhf
 #define LE_SECH2T le_sech2f
+#define LE_EXPNPT le_expf_np
+#define LE_NEGABST le_negabsf
+#define LE_ABST le_absf
+#define LE_SIGNT le_signf
+#define LE_IS_F32 1
 #include "activations.c"
 #undef LE_T
 #undef LE_TS
@@ -44,6 +49,11 @@
 #undef LE_LOG1PT
 #undef LE_TANHT
 #undef LE_SECH2T
+#undef LE_EXPNPT
+#undef LE_NEGABST
+#undef LE_ABST
+#undef LE_SIGNT
+#undef LE_IS_F32
 
 #define LE_T double
 #define LE_TS f64
@@ -52,6 +62,11 @@
 #define LE_LOG1PT le_log1p
 #define LE_TANHT le_tanh
 #define LE_SECH2T le_sech2
+#define LE_EXPNPT le_exp_neg
+#define LE_NEGABST le_negabs
+#define LE_ABST le_abs
+#define LE_SIGNT le_sign
+#define LE_IS_F32 0
 #include "activations.c"
 #undef LE_T
 #undef LE_TS
@@ -60,6 +75,11 @@
 #undef LE_LOG1PT
 #undef LE_TANHT
 #undef LE_SECH2T
+#undef LE_EXPNPT
+#undef LE_NEGABST
+#undef LE_ABST
+#undef LE_SIGNT
+#undef LE_IS_F32
 
 #else /* ------------------------------------------------------------ template */
 #define T LE_T
@@ -81,28 +101,45 @@ static void TFN(NAME)(const T *x, const T *go, T gos, T p1, T p2, T *y, T *g,   
     }                                                                                    \
 }
 
-/* sigmoid = 1/(1+e) or e/(1+e) with e = exp(-|x|); d = e/(1+e)^2 */
+/* sigmoid = 1/(1+e) or e/(1+e) with e = exp(-|x|); d = e/(1+e)^2.
+ * exp of a non-positive argument (LE_EXPNPT): no overflow path. */
 ACT_DEFINE(act_sigmoid,
-    const T e = LE_EXPT(xi < 0 ? xi : -xi);
+    const T e = LE_EXPNPT(LE_NEGABST(xi));
     const T q = (T)1 / ((T)1 + e);
-    const T r = xi >= 0 ? q : e * q;
-    const T d = e * q * q)
+    const T eq = e * q;
+    const T r = xi >= 0 ? q : eq;
+    const T d = eq * q)
+
+/* log1p(e) for e = exp(-|z|) in [0, 1], q = 1/(1 + e) */
+#if LE_IS_F32
+#define ACT_LOG1P_UNIT(e, q) le_log1pf_unit(e, q)
+#else
+#define ACT_LOG1P_UNIT(e, q) LE_LOG1PT(e)
+#endif
 
 /* log_sigmoid = min(x, 0) - log1p(exp(-|x|)); d = sigmoid(-x) */
 ACT_DEFINE(act_log_sigmoid,
-    const T e = LE_EXPT(xi < 0 ? xi : -xi);
+    const T e = LE_EXPNPT(LE_NEGABST(xi));
     const T q = (T)1 / ((T)1 + e);
-    const T r = (xi < 0 ? xi : (T)0) - LE_LOG1PT(e);
+    const T r = (xi < 0 ? xi : (T)0) - ACT_LOG1P_UNIT(e, q);
     const T d = xi >= 0 ? e * q : q)
 
 /* softplus: z = beta x; z > threshold ? x : (max(z,0) + log1p(exp(-|z|))) / beta;
  * d = z > threshold ? 1 : sigmoid(z) */
 ACT_DEFINE(act_softplus,
     const T z = p1 * xi;
-    const T e = LE_EXPT(z < 0 ? z : -z);
+    const T e = LE_EXPNPT(LE_NEGABST(z));
     const T q = (T)1 / ((T)1 + e);
-    const T r = z > p2 ? xi : ((z > 0 ? z : (T)0) + LE_LOG1PT(e)) / p1;
+    const T r = z > p2 ? xi : ((z > 0 ? z : (T)0) + ACT_LOG1P_UNIT(e, q)) / p1;
     const T d = z > p2 ? (T)1 : (z >= 0 ? q : e * q))
+
+/* softplus with beta == 1 (the default): the same values without the
+ * multiplication and division by beta, both exact for beta == 1. */
+ACT_DEFINE(act_softplus1,
+    const T e = LE_EXPNPT(LE_NEGABST(xi));
+    const T q = (T)1 / ((T)1 + e);
+    const T r = xi > p2 ? xi : (xi > 0 ? xi : (T)0) + ACT_LOG1P_UNIT(e, q);
+    const T d = xi > p2 ? (T)1 : (xi >= 0 ? q : e * q))
 
 /* relu: NaN propagates; d = x > 0 (NaN: 1, as torch's x <= 0 test) */
 ACT_DEFINE(act_relu,
@@ -114,9 +151,18 @@ ACT_DEFINE(act_leaky_relu,
     const T d = xi > 0 ? (T)1 : p1)
 
 /* elu: x <= 0 ? alpha expm1(x) : x; d = x > 0 ? 1 : alpha exp(x) (NaN: NaN) */
+#if LE_IS_F32
+/* float: one exp of min(x, 0) (NaN kept) shared by value and derivative */
+ACT_DEFINE(act_elu,
+    const T xn = xi > 0 ? (T)0 : xi;
+    const T ex = LE_EXPNPT(xn);
+    const T r = xi <= 0 ? p1 * le_expm1f_np(xn, ex) : xi;
+    const T d = xi > 0 ? (T)1 : p1 * ex)
+#else
 ACT_DEFINE(act_elu,
     const T r = xi <= 0 ? p1 * LE_EXPM1T(xi) : xi;
     const T d = xi > 0 ? (T)1 : p1 * LE_EXPT(xi))
+#endif
 
 /* threshold: x <= th ? value : x (NaN passes) */
 ACT_DEFINE(act_threshold,
@@ -129,9 +175,23 @@ ACT_DEFINE(act_hardtanh,
     const T r = xi < p1 ? p1 : (xi > p2 ? p2 : xi);
     const T d = (xi > p1) & (xi < p2) ? (T)1 : (T)0)
 
+#if LE_IS_F32
+/* tanh(|x|) = (1 - e) q, sech^2 = 4 e q^2 with e = exp(-2|x|), q = 1/(1 + e)
+ * (le_tanhf / le_sech2f with one exp and one division shared, exp on the
+ * non-positive argument); the series below |x| = 1/8. */
+ACT_DEFINE(act_tanh,
+    const T a = LE_ABST(xi);
+    const T e = LE_EXPNPT((T)-2 * a);
+    const T q = (T)1 / ((T)1 + e);
+    const T big = ((T)1 - e) * q;
+    const T t = a < (T)0.125 ? le_tanhf_small(a) : big;
+    const T r = LE_SIGNT(t, xi);
+    const T d = ((T)4 * e) * (q * q))
+#else
 ACT_DEFINE(act_tanh,
     const T r = LE_TANHT(xi);
     const T d = LE_SECH2T(xi))
+#endif
 
 /* softshrink: |x| <= lambd ? 0 : x -+ lambd (NaN passes); d = |x| > lambd
  * (0 for NaN, as torch's vectorised kernel) */
@@ -154,7 +214,7 @@ int TFN(le_act)(le_act_args *a) {
     switch (a->op) {
     case LE_ACT_SIGMOID: fn = TFN(act_sigmoid); break;
     case LE_ACT_LOG_SIGMOID: fn = TFN(act_log_sigmoid); break;
-    case LE_ACT_SOFTPLUS: fn = TFN(act_softplus); break;
+    case LE_ACT_SOFTPLUS: fn = a->p1 == 1.0 ? TFN(act_softplus1) : TFN(act_softplus); break;
     case LE_ACT_RELU: fn = TFN(act_relu); break;
     case LE_ACT_LEAKY_RELU: fn = TFN(act_leaky_relu); break;
     case LE_ACT_ELU: fn = TFN(act_elu); break;
@@ -245,6 +305,7 @@ int TFN(le_prelu)(le_prelu_args *a) {
     return LE_OK;
 }
 
+#undef ACT_LOG1P_UNIT
 #undef T
 #undef TFN
 #endif

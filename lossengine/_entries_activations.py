@@ -86,11 +86,12 @@ for _name, (_variants, _kinks) in _ACTS.items():
             make=lambda rng, dt: ([rng.standard_normal(1 << 24).astype(dt)], {}),
             torch=_torch_act("sigmoid"), numpy=_np_sigmoid,
             nbytes=lambda args: 3 * args[0].nbytes)]
-    elif _name == "tanh":
+    elif _name in ("tanh", "relu", "softplus", "log_sigmoid", "elu"):
         _bench = [BenchCase(
-            label="tanh(16M) float32",
+            label=f"{_name}(16M) float32",
             make=lambda rng, dt: ([rng.standard_normal(1 << 24).astype(dt)], {}),
-            torch=_torch_act("tanh"), nbytes=lambda args: 3 * args[0].nbytes)]
+            torch=_torch_act({"log_sigmoid": "logsigmoid"}.get(_name, _name)),
+            nbytes=lambda args: 3 * args[0].nbytes)]
     register(Entry(
         name=_name, func=getattr(_activations, _name), preds=(0,),
         make_inputs=_maker(_kinks, _parse), shapes=_SHAPES, size_shape=_SIZE,
