@@ -74,24 +74,13 @@ static inline T TFN(row_max)(const T *x, int64_t C) {
     return m;
 }
 
-/* Ask for the next row while this one is being computed: the first sweep of
- * a row (its max) otherwise waits on memory while the exp sweeps leave the
- * memory bus idle.  Only for rows of up to 16 KiB; longer rows are one long
- * stream the hardware prefetcher follows by itself (measured: prefetching
- * them, or the gradient rows, is slower). */
-static inline void TFN(prefetch_row)(const T *xn, int64_t C) {
-    if (!xn || C * (int64_t)sizeof(T) > 16384) return;
-    for (int64_t c = 0; c < C; c += 64 / (int64_t)sizeof(T)) __builtin_prefetch(xn + c, 0, 3);
-}
-
 /* One row, index target y.  Returns the loss; writes sc * d loss / d x into g
  * when g is not NULL. */
 static inline double TFN(ce_row_index)(const T *xr, int64_t y, const TFN(ce_const) *k,
-                                       double sc, T *g, const T *xn) {
+                                       double sc, T *g) {
     const int64_t C = k->C;
     const T *w = k->w;
     const T m = TFN(row_max)(xr, C);
-    TFN(prefetch_row)(xn, C);
     T s = 0;
     if (g) {
 #pragma omp simd reduction(+:s)
@@ -137,11 +126,10 @@ static inline double TFN(ce_row_index)(const T *xr, int64_t y, const TFN(ce_cons
 
 /* One row, probability target tr (smoothed on the fly). */
 static inline double TFN(ce_row_prob)(const T *xr, const T *tr, const TFN(ce_const) *k,
-                                      double sc, T *g, const T *xn) {
+                                      double sc, T *g) {
     const int64_t C = k->C;
     const T *w = k->w;
     const T m = TFN(row_max)(xr, C);
-    TFN(prefetch_row)(xn, C);
     const T keep = (T)(1.0 - k->eps), add = (T)(k->eps / (double)C);
     T s = 0, A = 0, B = 0;  /* sum e, sum w t', sum w t' (x - m) */
     if (g) {
@@ -373,14 +361,12 @@ int TFN(le_ce)(le_ce_args *a) {
                 if (log_input) {
                     TFN(nll_block)(xr, yt + p, 1, 1, C, w, a->ignore_index, sc + j, gr, lo + j);
                 } else if (pt) {
-                    lo[j] = TFN(ce_row_prob)(xr, pt + p * C, &k, sc[j], gr,
-                                             p + 1 < P ? xr + C : NULL);
+                    lo[j] = TFN(ce_row_prob)(xr, pt + p * C, &k, sc[j], gr);
                 } else if (yt[p] == a->ignore_index) {
                     lo[j] = 0;
                     if (gr) memset(gr, 0, (size_t)C * sizeof(T));
                 } else {
-                    lo[j] = TFN(ce_row_index)(xr, yt[p], &k, sc[j], gr,
-                                              p + 1 < P ? xr + C : NULL);
+                    lo[j] = TFN(ce_row_index)(xr, yt[p], &k, sc[j], gr);
                 }
             }
         } else {
