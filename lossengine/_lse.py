@@ -6,10 +6,10 @@ import numpy as np
 
 from . import _ce
 from ._runtime import _state
-from ._validate import (RED_MEAN, RED_NONE, as_array, as_index_target, as_int,
+from ._validate import (RED_MEAN, RED_NONE, as_array, as_index_target, as_int, call_buffers,
                         check_finite_scalar, check_no_grad_args, compute_dtype,
                         contiguous, finish_grad, grad_buffer, grad_output_none,
-                        grad_output_reduced, normalize_axis, pick_axis,
+                        normalize_axis, pick_axis,
                         reduction_code)
 
 _LE_ERR_TARGET_RANGE = 1
@@ -163,16 +163,8 @@ def _ce_impl(name, input, target, weight, ignore_index, reduction, label_smoothi
     w = _prep_weight(weight, C, dt)
     xc = contiguous(x, dt)
 
-    loss = None
-    gscalar, garr, g, guser = 1.0, None, None, None
-    if red == RED_NONE:
-        loss = np.empty(pos_shape, dtype=dt)
-        if grad:
-            gscalar, garr = grad_output_none(grad, grad_output, pos_shape, dt)
-    elif grad:
-        gscalar = grad_output_reduced(grad, grad_output)
-    if grad:
-        g, guser = grad_buffer(grad_out, x.shape, dt, (input, target, weight, grad_output))
+    loss, gscalar, garr, g, guser = call_buffers(red, grad, grad_output, grad_out, pos_shape,
+                                                 x.shape, dt, (input, target, weight, grad_output))
     if C == 0 and prob:
         # no classes: each position's sum over classes is empty (torch: -0.0;
         # 'mean' divides by numel / C, which is NaN)

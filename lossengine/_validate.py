@@ -178,3 +178,20 @@ def finish_grad(buf, user):
 
 def scalar_result(value, dtype):
     return dtype.type(value)
+
+
+def call_buffers(red, grad, grad_output, grad_out, loss_shape, pred_shape, dtype, inputs):
+    """The buffers of one loss call, validated before any kernel writes:
+    the per-element loss ('none' only), the upstream gradient (a scalar, or a
+    contiguous array for 'none') and the gradient destination.
+
+    Returns (loss, go_scalar, go_array, grad_buffer, user_grad_out)."""
+    loss = np.empty(loss_shape, dtype=dtype) if red == RED_NONE else None
+    gscalar, garr, g, guser = 1.0, None, None, None
+    if grad:
+        if red == RED_NONE:
+            gscalar, garr = grad_output_none(grad, grad_output, loss_shape, dtype)
+        else:
+            gscalar = grad_output_reduced(grad, grad_output)
+        g, guser = grad_buffer(grad_out, pred_shape, dtype, inputs)
+    return loss, gscalar, garr, g, guser
