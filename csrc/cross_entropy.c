@@ -246,6 +246,16 @@ static inline __attribute__((always_inline)) void TFN(ce_tile_impl)(
         const T *xc = x + c * inner;
         T *gc = g ? g + c * inner : NULL;
         const T wc = w ? w[c] : (T)1;
+#if defined(LE_HAVE_EXPSUM_F32) && defined(LE_IS_F32)
+        if (J == LE_TILE) {   /* full tiles: the AVX-512 exp, same code with or without g */
+            for (int64_t j = 0; j < LE_TILE; j += 16) {
+                __m512 e = le_expf_sum_v16(_mm512_sub_ps(_mm512_loadu_ps(xc + j),
+                                                         _mm512_loadu_ps(m + j)));
+                if (gc) _mm512_storeu_ps(gc + j, e);
+                _mm512_storeu_ps(s + j, _mm512_add_ps(_mm512_loadu_ps(s + j), e));
+            }
+        } else
+#endif
         if (gc) {
 #pragma omp simd
             for (int64_t j = 0; j < J; j++) { T e = LE_EXPT(xc[j] - m[j]); gc[j] = e; s[j] += e; }
