@@ -47,15 +47,8 @@
  * -inf, the same after the caller's clamp at -100.  Other inputs fail the
  * range check, so their values are never used. */
 static inline LE_AI float le_ohem_logsel_f(float a, int direct, float fd) {
-    int sub = a < 1.17549435e-38f;
-    float xs = sub ? a * 8388608.0f : a;
-    uint32_t b = le_bits_f(xs);
-    int32_t e = (int32_t)((b >> 23) & 0xff) - 127;
-    float m = le_f_from_bits((b & 0x007fffffu) | 0x3f800000u);
-    int big = m > 1.41421356f;
-    m = big ? m * 0.5f : m;
-    e = big ? e + 1 : e;
-    e = sub ? e - 23 : e;
+    int32_t e;
+    float m = le_split_f(a, &e);
     float ef = direct ? 0.0f : (float)e;
     float f = direct ? fd : m - 1.0f;
     float y = le_log1p_core_f(f);
@@ -66,15 +59,8 @@ static inline LE_AI float le_ohem_logsel_f(float a, int direct, float fd) {
 }
 
 static inline LE_AI double le_ohem_logsel_d(double a, int direct, double fd) {
-    int sub = a < 2.2250738585072014e-308;
-    double xs = sub ? a * 4503599627370496.0 : a;
-    uint64_t b = le_bits_d(xs);
-    int64_t e = (int64_t)((b >> 52) & 0x7ff) - 1023;
-    double m = le_d_from_bits((b & 0x000fffffffffffffull) | 0x3ff0000000000000ull);
-    int big = m > 1.4142135623730951;
-    m = big ? m * 0.5 : m;
-    e = big ? e + 1 : e;
-    e = sub ? e - 52 : e;
+    int64_t e;
+    double m = le_split_d(a, &e);
     double ed = direct ? 0.0 : (double)e;
     double f = direct ? fd : m - 1.0;
     double y = le_log1p_core_d(f);

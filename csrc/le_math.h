@@ -96,14 +96,9 @@ static inline double le_exp(double x) {
     return y;
 }
 
-/* exp(x) for x <= 0 (or NaN): what softmax-type kernels feed it (x - max).
- * Saves the overflow handling and uses a shorter polynomial (fitted for
- * relative error on |r| <= ln2/2, 3e-9 before rounding): <= 2 ulp on
- * [-86.5, 0], 0 below -86.5, NaN -> NaN. Positive x is clamped to 0's
- * neighbourhood only by the caller's contract: never pass x > 0.5. */
-static inline float le_expf_neg(float x) {
-    const float lo = -86.5f;
-    float xc = x > lo ? x : lo;          /* NaN -> lo */
+/* exp(xc) for finite xc in [-86.5, 0]: Cody-Waite reduction to |r| <= ln2/2
+ * and a polynomial fitted for relative error (3e-9 before rounding). */
+static inline __attribute__((always_inline)) float le_expf_core_neg(float xc) {
     const float shifter = 12582912.0f;
     float t = xc * 1.44269504088896341f + shifter;
     float n = t - shifter;
@@ -117,6 +112,18 @@ static inline float le_expf_neg(float x) {
     p = p * r + 0.49999994f;
     p = p * (r * r) + r + 1.0f;
     float y = p * le_f_from_bits((uint32_t)(ni + 127) << 23);
+    return y;
+}
+
+/* exp(x) for x <= 0 (or NaN): what softmax-type kernels feed it (x - max).
+ * Saves the overflow handling and uses a shorter polynomial (fitted for
+ * relative error on |r| <= ln2/2, 3e-9 before rounding): <= 2 ulp on
+ * [-86.5, 0], 0 below -86.5, NaN -> NaN. Positive x is clamped to 0's
+ * neighbourhood only by the caller's contract: never pass x > 0.5. */
+static inline float le_expf_neg(float x) {
+    const float lo = -86.5f;
+    float xc = x > lo ? x : lo;          /* NaN -> lo */
+    float y = le_expf_core_neg(xc);
     y = x < lo ? 0.0f : y;
     y = x != x ? x : y;
     return y;
@@ -141,19 +148,7 @@ static inline double le_exp_neg(double x) {
 static inline float le_expf_sum(float x) {
     const float lo = -86.5f;
     float xc = x > lo ? x : lo;          /* NaN -> lo */
-    const float shifter = 12582912.0f;
-    float t = xc * 1.44269504088896341f + shifter;
-    float n = t - shifter;
-    int32_t ni = (int32_t)(le_bits_f(t) - le_bits_f(shifter));
-    float r = xc - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float p = 0.00138146f;
-    p = p * r + 0.00836871f;
-    p = p * r + 0.04166839f;
-    p = p * r + 0.16666521f;
-    p = p * r + 0.49999994f;
-    p = p * (r * r) + r + 1.0f;
-    float y = p * le_f_from_bits((uint32_t)(ni + 127) << 23);
+    float y = le_expf_core_neg(xc);
     return x != x ? x : y;
 }
 
@@ -167,6 +162,36 @@ static inline double le_exp_sum(double x) {
 }
 
 /* ---- log ---------------------------------------------------------------- */
+/* x = m * 2^e with m in [sqrt(1/2), sqrt(2)) for positive x (subnormals
+ * scaled first); other x give values the callers replace. */
+static inline __attribute__((always_inline)) float le_split_f(float x, int32_t *e_out) {
+    int sub = x < 1.17549435e-38f;
+    float xs = sub ? x * 8388608.0f : x;
+    uint32_t b = le_bits_f(xs);
+    int32_t e = (int32_t)((b >> 23) & 0xff) - 127;
+    float m = le_f_from_bits((b & 0x007fffffu) | 0x3f800000u);  /* [1,2) */
+    int big = m > 1.41421356f;
+    m = big ? m * 0.5f : m;
+    e = big ? e + 1 : e;
+    e = sub ? e - 23 : e;
+    *e_out = e;
+    return m;
+}
+
+static inline __attribute__((always_inline)) double le_split_d(double x, int64_t *e_out) {
+    int sub = x < 2.2250738585072014e-308;
+    double xs = sub ? x * 4503599627370496.0 : x;   /* 2^52 */
+    uint64_t b = le_bits_d(xs);
+    int64_t e = (int64_t)((b >> 52) & 0x7ff) - 1023;
+    double m = le_d_from_bits((b & 0x000fffffffffffffull) | 0x3ff0000000000000ull);
+    int big = m > 1.4142135623730951;
+    m = big ? m * 0.5 : m;
+    e = big ? e + 1 : e;
+    e = sub ? e - 52 : e;
+    *e_out = e;
+    return m;
+}
+
 /* log(1+f) for f in [sqrt(.5)-1, sqrt(2)-1] (minimax polynomial). */
 static inline float le_log1p_core_f(float f) {
     float z = f * f;
@@ -183,16 +208,8 @@ static inline float le_log1p_core_f(float f) {
 }
 
 static inline float le_logf(float x) {
-    /* scale subnormals into the normal range */
-    int sub = x < 1.17549435e-38f;
-    float xs = sub ? x * 8388608.0f : x;
-    uint32_t b = le_bits_f(xs);
-    int32_t e = (int32_t)((b >> 23) & 0xff) - 127;
-    float m = le_f_from_bits((b & 0x007fffffu) | 0x3f800000u);  /* [1,2) */
-    int big = m > 1.41421356f;
-    m = big ? m * 0.5f : m;
-    e = big ? e + 1 : e;
-    e = sub ? e - 23 : e;
+    int32_t e;
+    float m = le_split_f(x, &e);
     float ef = (float)e;
     float f = m - 1.0f;
     float y = le_log1p_core_f(f);
@@ -225,15 +242,8 @@ static inline double le_log1p_core_d(double f) {
 }
 
 static inline double le_log(double x) {
-    int sub = x < 2.2250738585072014e-308;
-    double xs = sub ? x * 4503599627370496.0 : x;   /* 2^52 */
-    uint64_t b = le_bits_d(xs);
-    int64_t e = (int64_t)((b >> 52) & 0x7ff) - 1023;
-    double m = le_d_from_bits((b & 0x000fffffffffffffull) | 0x3ff0000000000000ull);
-    int big = m > 1.4142135623730951;
-    m = big ? m * 0.5 : m;
-    e = big ? e + 1 : e;
-    e = sub ? e - 52 : e;
+    int64_t e;
+    double m = le_split_d(x, &e);
     double ed = (double)e;
     double y = le_log1p_core_d(m - 1.0);
     y = y + ed * 1.90821492927058770002e-10;
