@@ -100,7 +100,10 @@ def extensions():
     for pyx in sorted(glob.glob("lossengine/_*.pyx")):
         name = "lossengine." + os.path.splitext(os.path.basename(pyx))[0]
         exts.append(Extension(name, [pyx], include_dirs=["csrc", np.get_include()],
-                              depends=glob.glob("csrc/*.h") + KERNEL_SOURCES))
+                              depends=glob.glob("csrc/*.h") + KERNEL_SOURCES,
+                              # NumPy's C API as of 1.25 (the oldest runtime supported)
+                              define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_25_API_VERSION"),
+                                             ("NPY_TARGET_VERSION", "NPY_1_25_API_VERSION")]))
     return cythonize(exts, language_level=3, compiler_directives={
         "boundscheck": False, "wraparound": False, "cdivision": True,
         "initializedcheck": False, "embedsignature": True})

@@ -20,10 +20,14 @@
  * bitwise. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math", "fp-contract=off")
+/* the streamed scratch is filled exactly when it is streamed out (both under
+ * the same flag); gcc cannot see that across the loops */
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 #include "le_common.h"
 #include "le_math.h"
 #include "pointwise.h"
+#include "le_stream.h"
 #include <stdlib.h>
 
 #define LE_T float
@@ -56,6 +60,7 @@ typedef struct {
     T *lo, *g, *gv;
     T sc;           /* gradient scale: go_scalar (/ denom for 'mean') */
     unsigned char *neg;  /* GaussianNLL: per block, 1 when var has a negative entry */
+    int stream_lo, stream_g;   /* write lo / g through le_stream */
     T p1, p2, c;    /* op parameters */
 } TFN(pwk);
 
@@ -81,6 +86,7 @@ __attribute__((noinline)) static double TFN(block_sum)(const T *lb, int64_t J) {
 }
 
 #define PW_SIMD _Pragma("omp simd")
+#define PW_STREAM LE_CAT(le_stream, LE_TS)
 #define PW_SIMD_SUM _Pragma("omp simd reduction(+:s)")
 
 /* Block [i0, i1) of an op whose element body ELEM defines `T l, d` from x[i],
@@ -93,29 +99,38 @@ static double TFN(NAME)(const TFN(pwk) *k, int64_t i0, int64_t i1) {            
     const T sc = k->sc, p1 = k->p1, p2 = k->p2, cst = k->c;                                \
     (void)p1; (void)p2; (void)cst;                                                         \
     double s = 0;                                                                          \
+    const int64_t J = i1 - i0;                                                             \
+    x += i0; y += i0;                                                                      \
+    if (w) w += i0;                                                                        \
     if (lo) {                                                                              \
+        /* streamed outputs are computed into L1-resident scratch, then streamed */        \
+        T ls[LE_BLOCK], gs[LE_BLOCK];                                                      \
+        T *lw = k->stream_lo ? ls : lo + i0;                                               \
+        T *gw = g ? (k->stream_g ? gs : g + i0) : NULL;                                    \
+        if (go) go += i0;                                                                  \
         if (!g) {                                                                          \
-            if (w) { PW_SIMD for (int64_t i = i0; i < i1; i++) { ELEM; (void)d; lo[i] = l * w[i]; } } \
-            else   { PW_SIMD for (int64_t i = i0; i < i1; i++) { ELEM; (void)d; lo[i] = l; } }        \
+            if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; (void)d; lw[i] = l * w[i]; } }\
+            else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; (void)d; lw[i] = l; } }\
         } else if (go) {                                                                   \
-            if (w) { PW_SIMD for (int64_t i = i0; i < i1; i++) { ELEM; lo[i] = l * w[i]; g[i] = d * (w[i] * go[i]); } } \
-            else   { PW_SIMD for (int64_t i = i0; i < i1; i++) { ELEM; lo[i] = l; g[i] = d * go[i]; } }             \
+            if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lw[i] = l * w[i]; gw[i] = d * (w[i] * go[i]); } }\
+            else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lw[i] = l; gw[i] = d * go[i]; } }\
         } else {                                                                           \
-            if (w) { PW_SIMD for (int64_t i = i0; i < i1; i++) { ELEM; lo[i] = l * w[i]; g[i] = d * (w[i] * sc); } }    \
-            else   { PW_SIMD for (int64_t i = i0; i < i1; i++) { ELEM; lo[i] = l; g[i] = d * sc; } }                \
+            if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lw[i] = l * w[i]; gw[i] = d * (w[i] * sc); } }\
+            else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lw[i] = l; gw[i] = d * sc; } }\
         }                                                                                  \
+        if (k->stream_lo) PW_STREAM(lo + i0, ls, J);                                       \
+        if (g && k->stream_g) PW_STREAM(g + i0, gs, J);                                    \
     } else {                                                                               \
         T lb[LE_BLOCK];                                                                    \
-        const int64_t J = i1 - i0;                                                         \
-        x += i0; y += i0;                                                                  \
-        if (w) w += i0;                                                                    \
         if (!g) {                                                                          \
             if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; (void)d; lb[i] = l * w[i]; } } \
             else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; (void)d; lb[i] = l; } }        \
         } else {                                                                           \
-            T *gb = g + i0;                                                                \
+            T gs[LE_BLOCK];                                                                \
+            T *gb = k->stream_g ? gs : g + i0;                                             \
             if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lb[i] = l * w[i]; gb[i] = d * (w[i] * sc); } } \
             else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lb[i] = l; gb[i] = d * sc; } }              \
+            if (k->stream_g) PW_STREAM(g + i0, gs, J);                                     \
         }                                                                                  \
         s = TFN(block_sum)(lb, J);                                                         \
     }                                                                                      \
@@ -320,17 +335,26 @@ int TFN(le_pw)(le_pw_args *a) {
         if (!partials) return LE_ERR_NOMEM;
     }
     k.neg = NULL;
+    {
+        const int big = (int64_t)(n * sizeof(T)) >= LE_STREAM_MIN_BYTES;
+        k.stream_lo = big && k.lo && (a->stream & LE_STREAM_LOSS);
+        k.stream_g = big && k.g && (a->stream & LE_STREAM_GRAD);
+    }
     if (a->op == LE_PW_GAUSSIAN && k.v) {
         k.neg = (unsigned char *)calloc((size_t)(nb > 0 ? nb : 1), 1);
         if (!k.neg) { free(partials); return LE_ERR_NOMEM; }
     }
     const int nt = le_threads_for(n, a->n_threads);
-#pragma omp parallel for schedule(static) num_threads(nt)
-    for (int64_t b = 0; b < nb; b++) {
-        const int64_t i0 = b * LE_BLOCK;
-        const int64_t i1 = n - i0 < LE_BLOCK ? n : i0 + LE_BLOCK;
-        const double s = fn(&k, i0, i1);
-        if (partials) partials[b] = s;
+#pragma omp parallel num_threads(nt)
+    {
+#pragma omp for schedule(static) nowait
+        for (int64_t b = 0; b < nb; b++) {
+            const int64_t i0 = b * LE_BLOCK;
+            const int64_t i1 = n - i0 < LE_BLOCK ? n : i0 + LE_BLOCK;
+            const double s = fn(&k, i0, i1);
+            if (partials) partials[b] = s;
+        }
+        if (k.stream_lo || k.stream_g) le_stream_fence();
     }
     if (partials) {
         const double total = le_sum_partials(partials, nb);

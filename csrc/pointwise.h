@@ -14,6 +14,9 @@
 #define LE_PW_POISSON_LIN 5    /* x - y log(x + eps), p1 = eps */
 #define LE_PW_KL 6             /* xlogy(y, y) - y x */
 #define LE_PW_KL_LOG 7         /* exp(y) (y - x) */
+#define LE_STREAM_LOSS 1
+#define LE_STREAM_GRAD 2
+
 #define LE_PW_GAUSSIAN 8       /* 0.5 (log v' + (x-y)^2 / v'), v' = max(v, p1) */
 
 typedef struct {
@@ -33,6 +36,9 @@ typedef struct {
     double denom;           /* what 'mean' divides by */
     int reduction;          /* LE_RED_* */
     int n_threads;
+    int stream;             /* LE_STREAM_LOSS | LE_STREAM_GRAD: the caller knows these
+                               outputs' pages are present (reused buffers), so large
+                               ones may be written with streaming stores */
     double loss_value;      /* output: reduced loss */
 } le_pw_args;
 

@@ -18,12 +18,14 @@ from . import _pw as _k
 from ._runtime import _state, register_kernel_module
 from ._validate import (RED_MEAN, RED_NONE, RED_SUM, as_array, check_finite_scalar,
                         check_no_grad_args, compute_dtype, contiguous, finish_grad,
-                        grad_buffer, grad_output_none, grad_output_reduced, reduction_code)
+                        grad_dest, grad_output_none, grad_output_reduced, new_output,
+                        reduction_code)
 
 register_kernel_module(_k)
 
 _L1, _MSE, _SMOOTH_L1, _HUBER, _POISSON_LOG, _POISSON_LIN, _KL, _KL_LOG, _GAUSS = range(9)
 _LE_ERR_VALUE_RANGE = 2
+_STREAM_LOSS, _STREAM_GRAD = 1, 2     # csrc/pointwise.h LE_STREAM_*
 _LE_ERR_NOMEM = 3
 
 
@@ -65,14 +67,16 @@ def _sum_to(g, shape):
 
 
 def _grad_dest(grad_out, pshape, bshape, dt, inputs, name="grad_out"):
-    """(kernel buffer, user buffer, needs_sum): the kernel writes a bshape buffer;
-    when the prediction is smaller, the sum is written to the user's buffer."""
-    buf, user = grad_buffer(grad_out, pshape, dt, inputs, name)
+    """(kernel buffer, user buffer, needs_sum, resident): the kernel writes a
+    bshape buffer; when the prediction is smaller, the sum is written to the
+    user's buffer.  resident: the kernel buffer's pages are present."""
+    buf, user, resident = grad_dest(grad_out, pshape, dt, inputs, name)
     if tuple(pshape) == tuple(bshape):
-        return buf, user, False
+        return buf, user, False, resident
     if user is None and grad_out is not None:
         user = buf              # contiguous user buffer receives the summed gradient
-    return np.empty(bshape, dtype=dt), user, True
+    kbuf, resident = new_output(bshape, dt)
+    return kbuf, user, True, resident
 
 
 def _finish(kbuf, user, needs_sum, pshape, out_shape=None):
@@ -130,17 +134,21 @@ def _two_array_loss(name, op, input, target, red, weight, grad, grad_output, gra
         denom = float(batch_denom)
     elif weight_mean_sum and w is not None and red == RED_MEAN:
         denom = float(np.sum(w, dtype=np.float64))
-    loss = np.empty(bshape, dtype=dt) if red == RED_NONE else None
+    loss, stream = None, 0
+    if red == RED_NONE:
+        loss, resident = new_output(bshape, dt)
+        stream |= _STREAM_LOSS if resident else 0
     gscalar, garr, g, guser, need_sum = 1.0, None, None, None, False
     if grad:
         if red == RED_NONE:
             gscalar, garr = grad_output_none(grad, grad_output, bshape, dt)
         else:
             gscalar = grad_output_reduced(grad, grad_output)
-        g, guser, need_sum = _grad_dest(grad_out, x.shape, bshape, dt,
-                                        (input, target, weight, grad_output))
+        g, guser, need_sum, resident = _grad_dest(grad_out, x.shape, bshape, dt,
+                                                  (input, target, weight, grad_output))
+        stream |= _STREAM_GRAD if resident else 0
     st, value = _k.pw(op, xc, tc, wc, None, garr, loss, g, None, full, p1, p2, gscalar, denom,
-                      red, _state["threads"])
+                      red, _state["threads"], stream)
     _raise_status(st, name)
     out = _result(red, loss, value, dt)
     if grad:
@@ -294,7 +302,7 @@ def gaussian_nll_loss(input, target, var, *, full=False, eps=1e-6, reduction="me
     tc = _full(t, bshape, dt)
     vc = None if v is None else _full(v2, bshape, dt)
     n = math.prod(bshape)
-    loss = np.empty(bshape, dtype=dt) if red == RED_NONE else None
+    loss = new_output(bshape, dt)[0] if red == RED_NONE else None
     gscalar, garr = 1.0, None
     gx = gv = None
     if grad:

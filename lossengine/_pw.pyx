@@ -22,6 +22,7 @@ cdef extern from "pointwise.h" nogil:
         double denom
         int reduction
         int n_threads
+        int stream
         double loss_value
 
 cdef extern from "activations.h" nogil:
@@ -56,8 +57,9 @@ cdef extern from "le_dispatch.h" nogil:
 
 
 def pw(int op, x, y, w, v, go, loss_out, grad_out, gvar_out, int full, double p1, double p2,
-       double go_scalar, double denom, int reduction, int n_threads):
-    """Returns (status, reduced loss)."""
+       double go_scalar, double denom, int reduction, int n_threads, int stream=0):
+    """Returns (status, reduced loss).  stream: LE_STREAM_* bits for outputs
+    whose pages are known to be present (reused buffers)."""
     cdef le_pw_args a
     cdef int st
     cdef bint f32 = _is_f32(x)
@@ -67,6 +69,7 @@ def pw(int op, x, y, w, v, go, loss_out, grad_out, gvar_out, int full, double p1
     a.op = op; a.full = full; a.p1 = p1; a.p2 = p2
     a.go_scalar = go_scalar; a.denom = denom
     a.reduction = reduction; a.n_threads = n_threads
+    a.stream = stream
     a.loss_value = 0
     with nogil:
         if f32:

@@ -3,7 +3,7 @@ import operator
 import os
 import warnings
 
-from . import _ce, _vmath
+from . import _ce, _outbuf, _vmath
 
 _KERNEL_MODULES = [_ce, _vmath]
 _ISA_NAMES = ("baseline", "avx2", "avx512")
@@ -103,3 +103,27 @@ def _set_isa(name):
 
 def build_info():
     return _ce._build_info()
+
+
+def set_output_cache(nbytes):
+    """Bound the memory kept for reuse by large output arrays (bytes; 0 turns
+    the cache off and frees what it holds).  Default 1 GiB, or the
+    LOSSENGINE_OUTPUT_CACHE environment variable read at import.
+
+    Outputs of 4 MiB or more (gradients, per-element losses) are ordinary
+    NumPy arrays whose memory, once the array is freed, is kept here and
+    handed to the next output of about the same size: a training loop then
+    stops paying the operating system's zeroing of fresh pages each step.
+    Only memory of arrays you have dropped is kept; up to 8 blocks."""
+    _outbuf.set_limit(nbytes)
+
+
+def get_output_cache():
+    """The output cache's state: dict with 'limit', 'cached_bytes',
+    'cached_blocks', 'hits' and 'misses'."""
+    return _outbuf.info()
+
+
+def empty_output_cache():
+    """Free the memory the output cache holds (arrays in use are untouched)."""
+    _outbuf.clear()

@@ -9,6 +9,8 @@ import operator
 
 import numpy as np
 
+from . import _outbuf
+
 REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
 RED_NONE, RED_MEAN, RED_SUM = 0, 1, 2
 
@@ -145,6 +147,23 @@ def check_no_grad_args(grad, grad_output, grad_out):
             raise ValueError("grad_out is only accepted with grad=True")
 
 
+def new_output(shape, dtype):
+    """A fresh output array, (array, resident): large ones come from the
+    output cache (see _outbuf); resident is True when the memory was reused,
+    so its pages are present and a kernel may stream into it."""
+    return _outbuf.empty(tuple(shape), dtype)
+
+
+def grad_dest(grad_out, shape, dtype, inputs, name="grad_out"):
+    """grad_buffer plus whether the kernel buffer's pages are present (the
+    user's own buffer, or a reused cached block): (buffer, user, resident)."""
+    if grad_out is None:
+        buf, resident = new_output(shape, dtype)
+        return buf, None, resident
+    buf, user = grad_buffer(grad_out, shape, dtype, inputs, name)
+    return buf, user, user is None
+
+
 def grad_buffer(grad_out, shape, dtype, inputs, name="grad_out"):
     """Validated destination for a gradient (before anything is written).
 
@@ -152,7 +171,7 @@ def grad_buffer(grad_out, shape, dtype, inputs, name="grad_out"):
     (C-contiguous); when the user's buffer is not contiguous, the result is
     copied into it afterwards."""
     if grad_out is None:
-        return np.empty(shape, dtype=dtype), None
+        return new_output(shape, dtype)[0], None
     if not isinstance(grad_out, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(grad_out).__name__}")
     if grad_out.dtype != dtype:
@@ -166,7 +185,7 @@ def grad_buffer(grad_out, shape, dtype, inputs, name="grad_out"):
             raise ValueError(f"{name} must not share memory with an input")
     if grad_out.flags.c_contiguous:
         return grad_out, None
-    return np.empty(shape, dtype=dtype), grad_out
+    return new_output(shape, dtype)[0], grad_out
 
 
 def finish_grad(buf, user):

@@ -12,6 +12,8 @@ def _info(args):
     print(f"openmp:     {'on' if bi['openmp'] else 'off (serial build)'}")
     print(f"isa:        {le.isa()} (best on this CPU: {le.best_isa()})")
     print(f"threads:    {le.get_num_threads()}")
+    oc = le.get_output_cache()
+    print(f"out cache:  {oc['limit'] >> 20} MiB limit, {oc['cached_blocks']} blocks held")
     import numpy as np
     print(f"numpy:      {np.__version__}")
     return 0

@@ -11,7 +11,8 @@ import lossengine as le
 
 def _py(code, **env):
     e = dict(os.environ)
-    for k in ("LOSSENGINE_ISA", "LOSSENGINE_NUM_THREADS", "OMP_NUM_THREADS"):
+    for k in ("LOSSENGINE_ISA", "LOSSENGINE_NUM_THREADS", "OMP_NUM_THREADS",
+              "LOSSENGINE_OUTPUT_CACHE"):
         e.pop(k, None)
     e.update(env)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e,
