@@ -27,6 +27,7 @@
 #include "le_math.h"
 #include "le_math_ext.h"
 #include "activations.h"
+#include "le_stream.h"
 #include <stdlib.h>
 
 #define LE_T float
@@ -86,6 +87,7 @@
 #define TFN(name) LE_FN(LE_CAT(name, LE_TS))
 
 #define ACT_SIMD _Pragma("omp simd")
+#define ACT_STREAM LE_CAT(le_stream, LE_TS)
 
 /* ELEM defines `T r, d` (value and derivative) from xi = x[i]. */
 #define ACT_DEFINE(NAME, ELEM)                                                           \
@@ -231,11 +233,33 @@ int TFN(le_act)(le_act_args *a) {
     const T gos = (T)a->go_scalar, p1 = (T)a->p1, p2 = (T)a->p2;
     const int64_t nb = (n + LE_BLOCK - 1) / LE_BLOCK;
     const int nt = le_threads_for(n, a->n_threads);
+    const int big = (int64_t)(n * sizeof(T)) >= LE_STREAM_MIN_BYTES;
+    const int sy = big && (a->stream & LE_ACT_STREAM_Y);
+    const int sg = big && g && (a->stream & LE_ACT_STREAM_GRAD);
+    if (!sy && !sg) {
 #pragma omp parallel for schedule(static) num_threads(nt)
-    for (int64_t b = 0; b < nb; b++) {
-        const int64_t i0 = b * LE_BLOCK;
-        const int64_t i1 = n - i0 < LE_BLOCK ? n : i0 + LE_BLOCK;
-        fn(x, go, gos, p1, p2, y, g, i0, i1);
+        for (int64_t b = 0; b < nb; b++) {
+            const int64_t i0 = b * LE_BLOCK;
+            const int64_t i1 = n - i0 < LE_BLOCK ? n : i0 + LE_BLOCK;
+            fn(x, go, gos, p1, p2, y, g, i0, i1);
+        }
+        return LE_OK;
+    }
+    /* streamed outputs: each block is computed into L1-resident scratch */
+#pragma omp parallel num_threads(nt)
+    {
+        T ys[LE_BLOCK], gs[LE_BLOCK];
+#pragma omp for schedule(static) nowait
+        for (int64_t b = 0; b < nb; b++) {
+            const int64_t i0 = b * LE_BLOCK;
+            const int64_t J = n - i0 < LE_BLOCK ? n - i0 : LE_BLOCK;
+            T *yb = sy ? ys : y + i0;
+            T *gb = g ? (sg ? gs : g + i0) : NULL;
+            fn(x + i0, go ? go + i0 : NULL, gos, p1, p2, yb, gb, 0, J);
+            if (sy) ACT_STREAM(y + i0, ys, J);
+            if (sg) ACT_STREAM(g + i0, gs, J);
+        }
+        le_stream_fence();
     }
     return LE_OK;
 }

@@ -36,6 +36,7 @@ cdef extern from "activations.h" nogil:
         double p1, p2
         double go_scalar
         int n_threads
+        int stream
     ctypedef struct le_prelu_args:
         const void *x
         const void *w
@@ -79,13 +80,15 @@ def pw(int op, x, y, w, v, go, loss_out, grad_out, gvar_out, int full, double p1
     return st, a.loss_value
 
 
-def act(int op, x, go, y, grad_out, double p1, double p2, double go_scalar, int n_threads):
+def act(int op, x, go, y, grad_out, double p1, double p2, double go_scalar, int n_threads,
+        int stream=0):
     cdef le_act_args a
     cdef int st
     cdef bint f32 = _is_f32(x)
     a.x = _ptr(x); a.go = _ptr(go); a.y = _ptr(y); a.grad = _ptr(grad_out)
     a.n = x.size
     a.op = op; a.p1 = p1; a.p2 = p2; a.go_scalar = go_scalar; a.n_threads = n_threads
+    a.stream = stream
     with nogil:
         if f32:
             st = le_act_f32(&a)

@@ -176,3 +176,22 @@ def _check_f64_stream():
         assert np.array_equal(outs[0][2], outs[1][2])
         if red == 0:
             assert np.array_equal(outs[0][1], outs[1][1])
+
+
+@pytest.mark.parametrize("op", range(11))
+def test_streamed_activation_outputs_match(op):
+    rng = np.random.default_rng(100 + op)
+    n = N_STREAM
+    x = (3 * rng.standard_normal(n)).astype(np.float32)
+    go = rng.standard_normal(n).astype(np.float32)
+    p1, p2 = {2: (1.5, 20.0), 4: (0.01, 0.0), 5: (1.0, 0.0), 6: (0.1, 20.0),
+              7: (-1.0, 1.0), 9: (0.5, 0.0)}.get(op, (0.0, 0.0))
+    for goa in (go, None):
+        outs = []
+        for stream in (0, 3):
+            y = np.empty(n + 1, np.float32)[1:]
+            g = np.empty(n + 5, np.float32)[5:]
+            assert _pw.act(op, x, goa, y, g, p1, p2, 0.3, 2, stream) == 0
+            outs.append((y, g))
+        assert np.array_equal(outs[0][0], outs[1][0], equal_nan=True)
+        assert np.array_equal(outs[0][1], outs[1][1], equal_nan=True)
