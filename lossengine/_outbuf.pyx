@@ -158,7 +158,18 @@ cdef extern from "numpy/arrayobject.h":
 # Arrays smaller than this come from NumPy's default allocator (the C library
 # reuses such sizes itself); larger ones from the cache.
 MIN_BYTES = 4 << 20
-DEFAULT_LIMIT = 1 << 30
+
+
+def _default_limit():
+    """1 GiB, or an eighth of the physical memory when that is less."""
+    try:
+        ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        ram = 0
+    return min(1 << 30, ram // 8) if ram > 0 else 1 << 30
+
+
+DEFAULT_LIMIT = _default_limit()
 
 cdef object _handler = ob_capsule()
 

@@ -107,8 +107,9 @@ def build_info():
 
 def set_output_cache(nbytes):
     """Bound the memory kept for reuse by large output arrays (bytes; 0 turns
-    the cache off and frees what it holds).  Default 1 GiB, or the
-    LOSSENGINE_OUTPUT_CACHE environment variable read at import.
+    the cache off and frees what it holds).  Default 1 GiB (an eighth of the
+    physical memory if that is less), or the LOSSENGINE_OUTPUT_CACHE
+    environment variable read at import.
 
     Outputs of 4 MiB or more (gradients, per-element losses) are ordinary
     NumPy arrays whose memory, once the array is freed, is kept here and

@@ -96,7 +96,8 @@ def test_output_cache_env():
     assert r.stdout.strip() == "12345", r.stderr
     r = _py("import lossengine as le; print(le.get_output_cache()['limit'])",
             LOSSENGINE_OUTPUT_CACHE="lots")
-    assert r.stdout.strip() == str(1 << 30) and "LOSSENGINE_OUTPUT_CACHE" in r.stderr
+    assert r.stdout.strip() == str(_outbuf.DEFAULT_LIMIT) and "LOSSENGINE_OUTPUT_CACHE" in r.stderr
+    assert 0 < _outbuf.DEFAULT_LIMIT <= 1 << 30
 
 
 def test_loss_call_reuses_its_gradient_memory(cache):
