@@ -31,6 +31,7 @@ cdef extern from *:
     #define OB_MAGIC 0x6c6f73736f7574ULL
     #define OB_SLOTS 8
     #define OB_HUGE ((size_t)2 << 20)
+    #define OB_MIN_CACHE ((size_t)4 << 20)            /* MIN_BYTES below */
 
     typedef struct { uint64_t magic; size_t cap; } ob_head;
 
@@ -93,7 +94,7 @@ cdef extern from *:
         if (!ptr) return;
         ob_head *h = (ob_head *)((char *)ptr - OB_HEADER);
         pthread_mutex_lock(&ob_lock);
-        if (h->cap <= ob_limit) {
+        if (h->cap >= OB_MIN_CACHE && h->cap <= ob_limit) {
             while (ob_n > 0 && (ob_n == OB_SLOTS || ob_bytes + h->cap > ob_limit))
                 ob_drop_oldest_locked();
             ob_slot[ob_n++] = h;

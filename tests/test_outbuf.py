@@ -196,3 +196,11 @@ def test_streamed_activation_outputs_match(op):
             outs.append((y, g))
         assert np.array_equal(outs[0][0], outs[1][0], equal_nan=True)
         assert np.array_equal(outs[0][1], outs[1][1], equal_nan=True)
+
+
+def test_small_blocks_are_not_kept(cache):
+    a, _ = _outbuf.empty((1 << 21,), np.float32)
+    a.resize((10,), refcheck=False)        # NumPy moves it to a small block of ours
+    blocks = le.get_output_cache()["cached_blocks"]
+    del a
+    assert le.get_output_cache()["cached_blocks"] == blocks
