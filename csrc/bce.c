@@ -10,6 +10,13 @@
  *
  * Value checks (BCE input / target in [0, 1]) are folded into the loss loop
  * as an OR-reduction; on failure a serial scan locates the first offender.
+ *
+ * Streaming stores (le_stream.h) are used only by dice's gradient pass on
+ * probabilities, the one loop here that is bound by memory.  The elementwise
+ * losses, dice on logits and OHEM evaluate exp/log per element and are bound
+ * by compute at the bandwidths measured (16M float32, 1 and 2 threads):
+ * streaming's extra pass through L1 and its store bursts made them 5% to
+ * 2x slower, so they keep ordinary stores.
  */
 #ifndef LE_T
 /* GCC 12 does not if-convert the special-value selects of le_logf/le_log1pf
@@ -22,6 +29,7 @@
 #include "le_math.h"
 #include "bce.h"
 #include "select.h"
+#include "le_stream.h"
 #include <stdlib.h>
 
 #define LE_CHUNK 1024
@@ -201,6 +209,7 @@ static inline int64_t le_compact_u64(const uint64_t *kb, int64_t m, int64_t base
 #else /* ------------------------------------------------------------ template */
 #define T LE_T
 #define TFN(name) LE_FN(LE_CAT(name, LE_TS))
+#define LE_STREAMT LE_CAT(le_stream, LE_TS)
 
 typedef struct {
     T alpha, gamma;
@@ -544,18 +553,29 @@ int TFN(le_dice)(le_dice_args *a) {
     }
     a->loss_value = total;
     if (g) {
-#pragma omp parallel for schedule(static) num_threads(nt)
-        for (int64_t b = 0; b < nb; b++) {
-            const int64_t s = b / bps, j0 = (b % bps) * LE_BLOCK;
-            const int64_t m = L - j0 < LE_BLOCK ? L - j0 : LE_BLOCK;
-            const T *xs = x + s * L + j0, *ys = y + s * L + j0;
-            T *gs = g + s * L + j0;
-            const double I = smp[2 * s], den = smp[2 * s + 1];
-            const double gsc = (go ? (double)go[s] : a->go_scalar) * a->norm;
-            /* d l / d p_j = -2 (y_j den - I dP_j) / den^2 */
-            const T cy = (T)(-2.0 * gsc / den);
-            const T cp = (T)(2.0 * gsc * I / (den * den));
-            TFN(dice_grad)(xs, ys, gs, m, sq, fl, cy, cp);
+        /* a large gradient of probabilities (a light pass bound by memory),
+         * written into present pages: streamed, saving the read of every
+         * line before it is written */
+        const int sg = !fl && (a->stream & LE_STREAM_GRAD) &&
+                       (int64_t)(N * L * (int64_t)sizeof(T)) >= LE_STREAM_MIN_BYTES;
+#pragma omp parallel num_threads(nt)
+        {
+#pragma omp for schedule(static) nowait
+            for (int64_t b = 0; b < nb; b++) {
+                const int64_t s = b / bps, j0 = (b % bps) * LE_BLOCK;
+                const int64_t m = L - j0 < LE_BLOCK ? L - j0 : LE_BLOCK;
+                const T *xs = x + s * L + j0, *ys = y + s * L + j0;
+                T *gs = g + s * L + j0;
+                T gb[LE_BLOCK];     /* streamed: computed in L1 first */
+                const double I = smp[2 * s], den = smp[2 * s + 1];
+                const double gsc = (go ? (double)go[s] : a->go_scalar) * a->norm;
+                /* d l / d p_j = -2 (y_j den - I dP_j) / den^2 */
+                const T cy = (T)(-2.0 * gsc / den);
+                const T cp = (T)(2.0 * gsc * I / (den * den));
+                TFN(dice_grad)(xs, ys, sg ? gb : gs, m, sq, fl, cy, cp);
+                if (sg) LE_STREAMT(gs, gb, m);
+            }
+            if (sg) le_stream_fence();
         }
     }
     free(part); free(smp);
@@ -1115,6 +1135,7 @@ int TFN(le_topk)(le_topk_args *a) {
 #undef LE_OC
 #undef LE_OHEM_FAST_N
 #undef LE_OHEM_SAMPLE
+#undef LE_STREAMT
 #undef T
 #undef TFN
 #endif

@@ -13,6 +13,11 @@
 #define LE_BIN_FOCAL 3      /* torchvision sigmoid focal */
 #define LE_BIN_BALANCED 4   /* beta-weighted BCE; from_logits selects the logit form */
 
+/* `stream` bit (pointwise.h's): the caller knows the gradient's pages are
+ * present (a reused buffer), so a large one may be written with streaming
+ * stores (le_stream.h) */
+#define LE_STREAM_GRAD 2
+
 typedef struct {
     const void *p;          /* values, or NULL (then `value` for every element) */
     int64_t C, inner;       /* pattern: element i uses p[(i / inner) % C] */
@@ -47,6 +52,7 @@ typedef struct {
     int64_t N, L;
     double eps, go_scalar, norm;   /* grad of sample s = go_s * norm * d l_s */
     int squared, from_logits, n_threads;
+    int stream;             /* LE_STREAM_GRAD or 0 */
     double loss_value;      /* sum of per-sample losses */
 } le_dice_args;
 

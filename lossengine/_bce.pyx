@@ -32,6 +32,7 @@ cdef extern from "bce.h" nogil:
         int64_t N, L
         double eps, go_scalar, norm
         int squared, from_logits, n_threads
+        int stream
         double loss_value
     ctypedef struct le_ohem_args:
         const void *x
@@ -121,13 +122,16 @@ def binary(int mode, x, y, wspec, bspec, go, loss_out, grad_out, int64_t n, int6
 
 
 def dice(x, y, go, loss_out, grad_out, int64_t N, int64_t L, double eps, double go_scalar,
-         double norm, int squared, int from_logits, int n_threads):
+         double norm, int squared, int from_logits, int n_threads, int stream=0):
+    """Returns (status, sum of the per-sample losses).  stream: LE_STREAM_GRAD
+    when the gradient buffer's pages are known to be present (reused)."""
     cdef le_dice_args a
     cdef int st
     cdef bint f32 = _is_f32(x)
     a.x = _ptr(x); a.y = _ptr(y); a.go = _ptr(go); a.loss = _ptr(loss_out)
     a.grad = _ptr(grad_out); a.N = N; a.L = L; a.eps = eps; a.go_scalar = go_scalar
     a.norm = norm; a.squared = squared; a.from_logits = from_logits; a.n_threads = n_threads
+    a.stream = stream
     a.loss_value = 0
     with nogil:
         if f32:
