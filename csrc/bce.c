@@ -55,10 +55,9 @@
  * -inf, the same after the caller's clamp at -100.  Other inputs fail the
  * range check, so their values are never used. */
 static inline LE_AI float le_ohem_logsel_f(float a, int direct, float fd) {
-    int32_t e;
-    float m = le_split_f(a, &e);
-    float ef = direct ? 0.0f : (float)e;
-    float f = direct ? fd : m - 1.0f;
+    le_split_f_t sp = le_split_f(a);
+    float ef = direct ? 0.0f : sp.e;
+    float f = direct ? fd : sp.m - 1.0f;
     float y = le_log1p_core_f(f);
     y = y + ef * -2.12194440e-4f;
     y = y + ef * 0.693359375f;
@@ -67,10 +66,9 @@ static inline LE_AI float le_ohem_logsel_f(float a, int direct, float fd) {
 }
 
 static inline LE_AI double le_ohem_logsel_d(double a, int direct, double fd) {
-    int64_t e;
-    double m = le_split_d(a, &e);
-    double ed = direct ? 0.0 : (double)e;
-    double f = direct ? fd : m - 1.0;
+    le_split_d_t sp = le_split_d(a);
+    double ed = direct ? 0.0 : sp.e;
+    double f = direct ? fd : sp.m - 1.0;
     double y = le_log1p_core_d(f);
     y = y + ed * 1.90821492927058770002e-10;
     y = y + ed * 6.93147180369123816490e-01;

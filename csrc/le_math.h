@@ -16,6 +16,14 @@
 #ifndef LE_MATH_H
 #define LE_MATH_H
 
+/* Every helper here is forced inline: they are meant to be inlined into
+ * `omp simd` loops, and a call left out of line (gcc's inliner gives up once a
+ * kernel function has grown) keeps the whole loop scalar. */
+#if defined(__GNUC__)
+#define LE_MATH_AI __attribute__((always_inline))
+#else
+#define LE_MATH_AI
+#endif
 #include <stdint.h>
 #include <string.h>
 
@@ -23,13 +31,13 @@
  * stop the vectoriser. */
 typedef union { uint32_t u; float f; } le_pun32;
 typedef union { uint64_t u; double f; } le_pun64;
-static inline float le_f_from_bits(uint32_t b) { le_pun32 v; v.u = b; return v.f; }
-static inline uint32_t le_bits_f(float f) { le_pun32 v; v.f = f; return v.u; }
-static inline double le_d_from_bits(uint64_t b) { le_pun64 v; v.u = b; return v.f; }
-static inline uint64_t le_bits_d(double f) { le_pun64 v; v.f = f; return v.u; }
+static inline LE_MATH_AI float le_f_from_bits(uint32_t b) { le_pun32 v; v.u = b; return v.f; }
+static inline LE_MATH_AI uint32_t le_bits_f(float f) { le_pun32 v; v.f = f; return v.u; }
+static inline LE_MATH_AI double le_d_from_bits(uint64_t b) { le_pun64 v; v.u = b; return v.f; }
+static inline LE_MATH_AI uint64_t le_bits_d(double f) { le_pun64 v; v.f = f; return v.u; }
 
 /* ---- exp ---------------------------------------------------------------- */
-static inline float le_expf(float x) {
+static inline LE_MATH_AI float le_expf(float x) {
     const float hi = 88.72283f, lo = -86.5f;
     float xc = x < hi ? x : hi;          /* NaN -> hi, so xc is always finite */
     xc = xc > lo ? xc : lo;
@@ -60,7 +68,7 @@ static inline float le_expf(float x) {
 
 /* exp(xc) = p * 2^n for finite xc in [-707, 709.78]: Cody-Waite reduction to
  * |r| <= ln2/2, Taylor to degree 13 (truncation < 1e-18 relative). */
-static inline double le_exp_core_d(double xc, int64_t *n_out) {
+static inline LE_MATH_AI double le_exp_core_d(double xc, int64_t *n_out) {
     const double shifter = 6755399441055744.0; /* 1.5 * 2^52: low bits of t are n */
     double t = xc * 1.4426950408889634074 + shifter;
     double n = t - shifter;
@@ -82,7 +90,7 @@ static inline double le_exp_core_d(double xc, int64_t *n_out) {
     return p * (r * r) + r + 1.0;
 }
 
-static inline double le_exp(double x) {
+static inline LE_MATH_AI double le_exp(double x) {
     const double hi = 709.782712893384, lo = -707.0;
     double xc = x < hi ? x : hi;          /* NaN -> hi, so xc is always finite */
     xc = xc > lo ? xc : lo;
@@ -98,7 +106,7 @@ static inline double le_exp(double x) {
 
 /* exp(xc) for finite xc in [-86.5, 0]: Cody-Waite reduction to |r| <= ln2/2
  * and a polynomial fitted for relative error (3e-9 before rounding). */
-static inline __attribute__((always_inline)) float le_expf_core_neg(float xc) {
+static inline LE_MATH_AI float le_expf_core_neg(float xc) {
     const float shifter = 12582912.0f;
     float t = xc * 1.44269504088896341f + shifter;
     float n = t - shifter;
@@ -120,7 +128,7 @@ static inline __attribute__((always_inline)) float le_expf_core_neg(float xc) {
  * relative error on |r| <= ln2/2, 3e-9 before rounding): <= 2 ulp on
  * [-86.5, 0], 0 below -86.5, NaN -> NaN. Positive x is clamped to 0's
  * neighbourhood only by the caller's contract: never pass x > 0.5. */
-static inline float le_expf_neg(float x) {
+static inline LE_MATH_AI float le_expf_neg(float x) {
     const float lo = -86.5f;
     float xc = x > lo ? x : lo;          /* NaN -> lo */
     float y = le_expf_core_neg(xc);
@@ -130,7 +138,7 @@ static inline float le_expf_neg(float x) {
 }
 
 /* Double counterpart for x <= 0 (or NaN). */
-static inline double le_exp_neg(double x) {
+static inline LE_MATH_AI double le_exp_neg(double x) {
     const double lo = -707.0;
     double xc = x > lo ? x : lo;
     int64_t ni;
@@ -145,14 +153,14 @@ static inline double le_exp_neg(double x) {
  * le_expf_neg but without the flush below -86.5: there it returns
  * exp(-86.5) ~ 2.6e-38, an absolute error no sum or probability can see, and
  * saves a compare and a blend per element. NaN -> NaN. */
-static inline float le_expf_sum(float x) {
+static inline LE_MATH_AI float le_expf_sum(float x) {
     const float lo = -86.5f;
     float xc = x > lo ? x : lo;          /* NaN -> lo */
     float y = le_expf_core_neg(xc);
     return x != x ? x : y;
 }
 
-static inline double le_exp_sum(double x) {
+static inline LE_MATH_AI double le_exp_sum(double x) {
     const double lo = -707.0;
     double xc = x > lo ? x : lo;
     int64_t ni;
@@ -163,8 +171,14 @@ static inline double le_exp_sum(double x) {
 
 /* ---- log ---------------------------------------------------------------- */
 /* x = m * 2^e with m in [sqrt(1/2), sqrt(2)) for positive x (subnormals
- * scaled first); other x give values the callers replace. */
-static inline __attribute__((always_inline)) float le_split_f(float x, int32_t *e_out) {
+ * scaled first); other x give values the callers replace.  Returned by
+ * value: an exponent passed out through a pointer is an address-taken local,
+ * which `omp simd` loops turn into a per-lane array and then fail to
+ * vectorise. */
+typedef struct { float m, e; } le_split_f_t;
+typedef struct { double m, e; } le_split_d_t;
+
+static inline LE_MATH_AI le_split_f_t le_split_f(float x) {
     int sub = x < 1.17549435e-38f;
     float xs = sub ? x * 8388608.0f : x;
     uint32_t b = le_bits_f(xs);
@@ -174,11 +188,11 @@ static inline __attribute__((always_inline)) float le_split_f(float x, int32_t *
     m = big ? m * 0.5f : m;
     e = big ? e + 1 : e;
     e = sub ? e - 23 : e;
-    *e_out = e;
-    return m;
+    le_split_f_t r = {m, (float)e};
+    return r;
 }
 
-static inline __attribute__((always_inline)) double le_split_d(double x, int64_t *e_out) {
+static inline LE_MATH_AI le_split_d_t le_split_d(double x) {
     int sub = x < 2.2250738585072014e-308;
     double xs = sub ? x * 4503599627370496.0 : x;   /* 2^52 */
     uint64_t b = le_bits_d(xs);
@@ -188,12 +202,12 @@ static inline __attribute__((always_inline)) double le_split_d(double x, int64_t
     m = big ? m * 0.5 : m;
     e = big ? e + 1 : e;
     e = sub ? e - 52 : e;
-    *e_out = e;
-    return m;
+    le_split_d_t r = {m, (double)e};
+    return r;
 }
 
 /* log(1+f) for f in [sqrt(.5)-1, sqrt(2)-1] (minimax polynomial). */
-static inline float le_log1p_core_f(float f) {
+static inline LE_MATH_AI float le_log1p_core_f(float f) {
     float z = f * f;
     float p = 7.0376836292e-2f;
     p = p * f - 1.1514610310e-1f;
@@ -207,11 +221,10 @@ static inline float le_log1p_core_f(float f) {
     return f + (f * z * p - 0.5f * z);
 }
 
-static inline float le_logf(float x) {
-    int32_t e;
-    float m = le_split_f(x, &e);
-    float ef = (float)e;
-    float f = m - 1.0f;
+static inline LE_MATH_AI float le_logf(float x) {
+    le_split_f_t sp = le_split_f(x);
+    float ef = sp.e;
+    float f = sp.m - 1.0f;
     float y = le_log1p_core_f(f);
     y = y + ef * -2.12194440e-4f;
     y = y + ef * 0.693359375f;
@@ -223,7 +236,7 @@ static inline float le_logf(float x) {
 }
 
 /* log(1+f) = 2 atanh(s), s = f/(2+f), |s| <= 0.1716: 12 odd terms. */
-static inline double le_log1p_core_d(double f) {
+static inline LE_MATH_AI double le_log1p_core_d(double f) {
     double s = f / (2.0 + f);
     double z = s * s;
     double p = 2.0 / 23.0;
@@ -241,11 +254,10 @@ static inline double le_log1p_core_d(double f) {
     return f - s * (f - z * p);
 }
 
-static inline double le_log(double x) {
-    int64_t e;
-    double m = le_split_d(x, &e);
-    double ed = (double)e;
-    double y = le_log1p_core_d(m - 1.0);
+static inline LE_MATH_AI double le_log(double x) {
+    le_split_d_t sp = le_split_d(x);
+    double ed = sp.e;
+    double y = le_log1p_core_d(sp.m - 1.0);
     y = y + ed * 1.90821492927058770002e-10;
     y = y + ed * 6.93147180369123816490e-01;
     y = x == 0.0 ? -(double)INFINITY : y;
@@ -256,7 +268,7 @@ static inline double le_log(double x) {
 }
 
 /* log1p(x) = log(u) - ((u-1)-x)/u with u = 1+x (corrects u's rounding). */
-static inline float le_log1pf(float x) {
+static inline LE_MATH_AI float le_log1pf(float x) {
     float u = 1.0f + x;
     float y = le_logf(u) - ((u - 1.0f) - x) / u;
     y = u == 1.0f ? x : y;
@@ -265,7 +277,7 @@ static inline float le_log1pf(float x) {
     return y;
 }
 
-static inline double le_log1p(double x) {
+static inline LE_MATH_AI double le_log1p(double x) {
     double u = 1.0 + x;
     double y = le_log(u) - ((u - 1.0) - x) / u;
     y = u == 1.0 ? x : y;

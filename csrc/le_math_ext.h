@@ -41,7 +41,7 @@
  * le_expf_neg's degree-6 polynomial (3e-9 relative before rounding), in
  * Horner form with FMA where available: about half the instructions of
  * le_expf.  <= 2 ulp on [-87, 0] (tests/test_activations.py). */
-static inline float le_expf_np(float z) {
+static inline LE_MATH_AI float le_expf_np(float z) {
     const float lo = -87.0f, shifter = 12582912.0f;
     const float zc = z < lo ? lo : z;              /* NaN passes */
     const float t = LE_FMAF(zc, 1.44269504088896341f, shifter);
@@ -66,7 +66,7 @@ static inline float le_expf_np(float z) {
  * negative cases), le_logf's polynomial with FMA, and the rounding of u
  * corrected by (e - (u - 1)) q, the division shared with the caller.
  * e = 0 gives 0; tiny e gives e.  <= 3 ulp (tests/test_activations.py). */
-static inline float le_log1pf_unit(float e, float q) {
+static inline LE_MATH_AI float le_log1pf_unit(float e, float q) {
     const float u = 1.0f + e;
     const int big = u > 1.41421356f;
     const float m = big ? 0.5f * u : u;
@@ -90,7 +90,7 @@ static inline float le_log1pf_unit(float e, float q) {
 
 /* expm1(x) for x <= 0 (or NaN) given ex = le_expf_np(x): le_expm1f's Taylor
  * polynomial (FMA form) on |x| <= ln2/2, ex - 1 below.  elu's path. */
-static inline float le_expm1f_np(float x, float ex) {
+static inline LE_MATH_AI float le_expm1f_np(float x, float ex) {
     float p = 1.0f / 40320.0f;
     p = LE_FMAF(p, x, 1.0f / 5040.0f);
     p = LE_FMAF(p, x, 1.0f / 720.0f);
@@ -103,19 +103,19 @@ static inline float le_expm1f_np(float x, float ex) {
 }
 
 /* -|x| and |x| by the sign bit (one vector or/and). */
-static inline float le_negabsf(float x) { return le_f_from_bits(le_bits_f(x) | 0x80000000u); }
-static inline double le_negabs(double x) { return le_d_from_bits(le_bits_d(x) | 0x8000000000000000ull); }
-static inline float le_absf(float x) { return le_f_from_bits(le_bits_f(x) & 0x7fffffffu); }
-static inline double le_abs(double x) { return le_d_from_bits(le_bits_d(x) & 0x7fffffffffffffffull); }
+static inline LE_MATH_AI float le_negabsf(float x) { return le_f_from_bits(le_bits_f(x) | 0x80000000u); }
+static inline LE_MATH_AI double le_negabs(double x) { return le_d_from_bits(le_bits_d(x) | 0x8000000000000000ull); }
+static inline LE_MATH_AI float le_absf(float x) { return le_f_from_bits(le_bits_f(x) & 0x7fffffffu); }
+static inline LE_MATH_AI double le_abs(double x) { return le_d_from_bits(le_bits_d(x) & 0x7fffffffffffffffull); }
 /* |t| with the sign of x */
-static inline float le_signf(float t, float x) {
+static inline LE_MATH_AI float le_signf(float t, float x) {
     return le_f_from_bits(le_bits_f(t) | (le_bits_f(x) & 0x80000000u));
 }
-static inline double le_sign(double t, double x) {
+static inline LE_MATH_AI double le_sign(double t, double x) {
     return le_d_from_bits(le_bits_d(t) | (le_bits_d(x) & 0x8000000000000000ull));
 }
 
-static inline float le_expm1f(float x) {
+static inline LE_MATH_AI float le_expm1f(float x) {
     float p = 1.0f / 40320.0f;
     p = p * x + 1.0f / 5040.0f;
     p = p * x + 1.0f / 720.0f;
@@ -129,7 +129,7 @@ static inline float le_expm1f(float x) {
     return a <= 0.34657359f ? small : big;   /* NaN: big (NaN) */
 }
 
-static inline double le_expm1(double x) {
+static inline LE_MATH_AI double le_expm1(double x) {
     double p = 1.0 / 6227020800.0;
     p = p * x + 1.0 / 479001600.0;
     p = p * x + 1.0 / 39916800.0;
@@ -151,7 +151,7 @@ static inline double le_expm1(double x) {
 /* tanh(|x|) = (1 - e) / (1 + e) with e = exp(-2|x|) for |x| >= 1/8 (1 - e >= 0.22:
  * at most a factor 3.5 of cancellation), the Taylor series below (truncation
  * < 4e-9 / 2e-18 relative).  One exp and one reciprocal, shared with sech2. */
-static inline float le_tanhf(float x) {
+static inline LE_MATH_AI float le_tanhf(float x) {
     float a = x < 0 ? -x : x;
     float e = le_expf(-2.0f * a);
     float q = 1.0f / (1.0f + e);
@@ -165,7 +165,7 @@ static inline float le_tanhf(float x) {
     return x < 0 ? -t : t;
 }
 
-static inline double le_tanh(double x) {
+static inline LE_MATH_AI double le_tanh(double x) {
     double a = x < 0 ? -x : x;
     double e = le_exp(-2.0 * a);
     double q = 1.0 / (1.0 + e);
@@ -184,7 +184,7 @@ static inline double le_tanh(double x) {
 }
 
 /* tanh(a) for 0 <= a < 1/8 (or NaN), the odd Taylor series of le_tanhf. */
-static inline float le_tanhf_small(float a) {
+static inline LE_MATH_AI float le_tanhf_small(float a) {
     const float z = a * a;
     float p = -17.0f / 315.0f;
     p = LE_FMAF(p, z, 2.0f / 15.0f);
@@ -193,14 +193,14 @@ static inline float le_tanhf_small(float a) {
 }
 
 /* 1 - tanh(x)^2 = 4e / (1 + e)^2, e = exp(-2|x|): no cancellation anywhere. */
-static inline float le_sech2f(float x) {
+static inline LE_MATH_AI float le_sech2f(float x) {
     float a = x < 0 ? -x : x;
     float e = le_expf(-2.0f * a);
     float q = 1.0f / (1.0f + e);
     return 4.0f * e * q * q;
 }
 
-static inline double le_sech2(double x) {
+static inline LE_MATH_AI double le_sech2(double x) {
     double a = x < 0 ? -x : x;
     double e = le_exp(-2.0 * a);
     double q = 1.0 / (1.0 + e);
