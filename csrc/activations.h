@@ -17,9 +17,6 @@
 #define LE_ACT_SOFTSHRINK 9    /* p1 = lambd */
 #define LE_ACT_SOFTSIGN 10
 
-#define LE_ACT_STREAM_Y 1
-#define LE_ACT_STREAM_GRAD 2
-
 typedef struct {
     const void *x;
     const void *go;         /* upstream gradient shaped like x, or NULL */
@@ -30,7 +27,7 @@ typedef struct {
     double p1, p2;
     double go_scalar;       /* upstream gradient when go is NULL */
     int n_threads;
-    int stream;             /* LE_ACT_STREAM_*: outputs whose pages are present
+    int stream;             /* LE_STREAM_LOSS (y) | LE_STREAM_GRAD: outputs whose pages are present
                                (reused buffers); large ones are streamed */
 } le_act_args;
 

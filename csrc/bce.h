@@ -16,7 +16,6 @@
 /* `stream` bit (pointwise.h's): the caller knows the gradient's pages are
  * present (a reused buffer), so a large one may be written with streaming
  * stores (le_stream.h) */
-#define LE_STREAM_GRAD 2
 
 typedef struct {
     const void *p;          /* values, or NULL (then `value` for every element) */

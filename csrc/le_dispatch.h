@@ -3,6 +3,13 @@
  * 1 AVX2+FMA, 2 AVX-512). */
 #ifndef LE_DISPATCH_H
 #define LE_DISPATCH_H
+
+/* Bits of a kernel's `stream` argument: the caller knows the pages of these
+ * outputs are present (a reused buffer), so large ones may be written with
+ * streaming stores (le_stream.h).  LE_STREAM_LOSS: the per-element loss or
+ * activation value; LE_STREAM_GRAD: the gradient. */
+#define LE_STREAM_LOSS 1
+#define LE_STREAM_GRAD 2
 int le_cpu_best_isa(void);
 const char *le_isa_name(int level);
 int le_openmp_enabled(void);

@@ -14,9 +14,6 @@
 #define LE_PW_POISSON_LIN 5    /* x - y log(x + eps), p1 = eps */
 #define LE_PW_KL 6             /* xlogy(y, y) - y x */
 #define LE_PW_KL_LOG 7         /* exp(y) (y - x) */
-#define LE_STREAM_LOSS 1
-#define LE_STREAM_GRAD 2
-
 #define LE_PW_GAUSSIAN 8       /* 0.5 (log v' + (x-y)^2 / v'), v' = max(v, p1) */
 
 typedef struct {

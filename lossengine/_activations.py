@@ -11,15 +11,14 @@ import numpy as np
 
 from . import _pw as _k
 from ._runtime import _state, register_kernel_module
-from ._validate import (as_array, check_finite_scalar, check_no_grad_args, compute_dtype,
-                        contiguous, finish_grad, grad_buffer, grad_dest, grad_output_none,
+from ._validate import (STREAM_GRAD, STREAM_LOSS, as_array, check_finite_scalar,
+                        check_no_grad_args, compute_dtype, contiguous, finish_grad, grad_buffer, grad_dest, grad_output_none,
                         new_output)
 
 register_kernel_module(_k)
 
 (_SIGMOID, _LOG_SIGMOID, _SOFTPLUS, _RELU, _LEAKY_RELU, _ELU, _THRESHOLD, _HARDTANH, _TANH,
  _SOFTSHRINK, _SOFTSIGN) = range(11)
-_STREAM_Y, _STREAM_GRAD = 1, 2      # csrc/activations.h LE_ACT_STREAM_*
 
 
 def _check(st, name):
@@ -35,12 +34,12 @@ def _act(name, op, input, p1, p2, grad, grad_output, grad_out):
     dt = compute_dtype(x)
     xc = contiguous(x, dt)
     y, resident = new_output(x.shape, dt)
-    stream = _STREAM_Y if resident else 0
+    stream = STREAM_LOSS if resident else 0
     gscalar, garr, g, guser = 1.0, None, None, None
     if grad:
         gscalar, garr = grad_output_none(grad, grad_output, x.shape, dt)
         g, guser, resident = grad_dest(grad_out, x.shape, dt, (input, grad_output))
-        stream |= _STREAM_GRAD if resident else 0
+        stream |= STREAM_GRAD if resident else 0
     if y.size:
         _check(_k.act(op, xc, garr, y, g, p1, p2, gscalar, _state["threads"], stream), name)
     out = y[()] if y.ndim == 0 else y

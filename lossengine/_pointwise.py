@@ -16,8 +16,8 @@ import numpy as np
 
 from . import _pw as _k
 from ._runtime import _state, register_kernel_module
-from ._validate import (RED_MEAN, RED_NONE, RED_SUM, as_array, check_finite_scalar,
-                        check_no_grad_args, compute_dtype, contiguous, finish_grad,
+from ._validate import (STREAM_GRAD, STREAM_LOSS, RED_MEAN, RED_NONE, RED_SUM, as_array,
+                        check_finite_scalar, check_no_grad_args, compute_dtype, contiguous, finish_grad,
                         grad_dest, grad_output_none, grad_output_reduced, new_output,
                         reduction_code)
 
@@ -25,7 +25,6 @@ register_kernel_module(_k)
 
 _L1, _MSE, _SMOOTH_L1, _HUBER, _POISSON_LOG, _POISSON_LIN, _KL, _KL_LOG, _GAUSS = range(9)
 _LE_ERR_VALUE_RANGE = 2
-_STREAM_LOSS, _STREAM_GRAD = 1, 2     # csrc/pointwise.h LE_STREAM_*
 _LE_ERR_NOMEM = 3
 
 
@@ -137,7 +136,7 @@ def _two_array_loss(name, op, input, target, red, weight, grad, grad_output, gra
     loss, stream = None, 0
     if red == RED_NONE:
         loss, resident = new_output(bshape, dt)
-        stream |= _STREAM_LOSS if resident else 0
+        stream |= STREAM_LOSS if resident else 0
     gscalar, garr, g, guser, need_sum = 1.0, None, None, None, False
     if grad:
         if red == RED_NONE:
@@ -146,7 +145,7 @@ def _two_array_loss(name, op, input, target, red, weight, grad, grad_output, gra
             gscalar = grad_output_reduced(grad, grad_output)
         g, guser, need_sum, resident = _grad_dest(grad_out, x.shape, bshape, dt,
                                                   (input, target, weight, grad_output))
-        stream |= _STREAM_GRAD if resident else 0
+        stream |= STREAM_GRAD if resident else 0
     st, value = _k.pw(op, xc, tc, wc, None, garr, loss, g, None, full, p1, p2, gscalar, denom,
                       red, _state["threads"], stream)
     _raise_status(st, name)

@@ -13,7 +13,7 @@ from . import _outbuf
 
 REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
 RED_NONE, RED_MEAN, RED_SUM = 0, 1, 2
-STREAM_LOSS, STREAM_GRAD = 1, 2      # the kernels' LE_STREAM_* bits
+STREAM_LOSS, STREAM_GRAD = 1, 2      # csrc/le_dispatch.h LE_STREAM_*
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
