@@ -91,50 +91,58 @@ __attribute__((noinline)) static double TFN(block_sum)(const T *lb, int64_t J) {
 
 /* Block [i0, i1) of an op whose element body ELEM defines `T l, d` from x[i],
  * y[i] (loss and d loss / d x).  Returns the block's (weighted) loss sum when
- * reducing. */
+ * reducing.  The block runs in sub-chunks of PW_SUB elements, each first
+ * prefetching its inputs PW_AHEAD bytes further on: at one thread the
+ * hardware prefetcher alone leaves too few misses in flight (16M float32 at
+ * one thread: MSE 10.0 -> 9.2 ms, smooth L1 11.5 -> 9.5 ms).  Values do not
+ * depend on the sub-chunking (elementwise; the block sum is unchanged). */
+#define PW_SUB 256
+#define PW_AHEAD 4096
+#define PW_PREFETCH(p) do {                                                          \
+    const char *pf_ = (const char *)(p) + PW_AHEAD;                                   \
+    for (int q_ = 0; q_ < (int)(PW_SUB * sizeof(T)); q_ += 64)                        \
+        __builtin_prefetch(pf_ + q_, 0, 1);                                           \
+} while (0)
+#if defined(__GNUC__)
+#define LE_PW_AI __attribute__((always_inline))
+#else
+#define LE_PW_AI
+#endif
+
 #define PW_DEFINE(NAME, ELEM)                                                              \
-static double TFN(NAME)(const TFN(pwk) *k, int64_t i0, int64_t i1) {                      \
-    const T *x = k->x, *y = k->y, *w = k->w, *go = k->go;                                  \
-    T *lo = k->lo, *g = k->g;                                                              \
+static inline LE_PW_AI void TFN(NAME##_run)(const TFN(pwk) *k, const T *x, const T *y,     \
+        const T *w, const T *go, T *lw, T *gw, int64_t J) {                                \
     const T sc = k->sc, p1 = k->p1, p2 = k->p2, cst = k->c;                                \
     (void)p1; (void)p2; (void)cst;                                                         \
-    double s = 0;                                                                          \
-    const int64_t J = i1 - i0;                                                             \
-    x += i0; y += i0;                                                                      \
-    if (w) w += i0;                                                                        \
-    if (lo) {                                                                              \
-        /* streamed outputs are computed into L1-resident scratch, then streamed */        \
-        T ls[LE_BLOCK], gs[LE_BLOCK];                                                      \
-        T *lw = k->stream_lo ? ls : lo + i0;                                               \
-        T *gw = g ? (k->stream_g ? gs : g + i0) : NULL;                                    \
-        if (go) go += i0;                                                                  \
-        if (!g) {                                                                          \
-            if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; (void)d; lw[i] = l * w[i]; } }\
-            else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; (void)d; lw[i] = l; } }\
-        } else if (go) {                                                                   \
-            if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lw[i] = l * w[i]; gw[i] = d * (w[i] * go[i]); } }\
-            else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lw[i] = l; gw[i] = d * go[i]; } }\
-        } else {                                                                           \
-            if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lw[i] = l * w[i]; gw[i] = d * (w[i] * sc); } }\
-            else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lw[i] = l; gw[i] = d * sc; } }\
-        }                                                                                  \
-        if (k->stream_lo) PW_STREAM(lo + i0, ls, J);                                       \
-        if (g && k->stream_g) PW_STREAM(g + i0, gs, J);                                    \
+    if (!gw) {                                                                             \
+        if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; (void)d; lw[i] = l * w[i]; } }\
+        else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; (void)d; lw[i] = l; } }   \
+    } else if (go) {                                                                       \
+        if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lw[i] = l * w[i]; gw[i] = d * (w[i] * go[i]); } }\
+        else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lw[i] = l; gw[i] = d * go[i]; } }\
     } else {                                                                               \
-        T lb[LE_BLOCK];                                                                    \
-        if (!g) {                                                                          \
-            if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; (void)d; lb[i] = l * w[i]; } } \
-            else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; (void)d; lb[i] = l; } }        \
-        } else {                                                                           \
-            T gs[LE_BLOCK];                                                                \
-            T *gb = k->stream_g ? gs : g + i0;                                             \
-            if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lb[i] = l * w[i]; gb[i] = d * (w[i] * sc); } } \
-            else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lb[i] = l; gb[i] = d * sc; } }              \
-            if (k->stream_g) PW_STREAM(g + i0, gs, J);                                     \
-        }                                                                                  \
-        s = TFN(block_sum)(lb, J);                                                         \
+        if (w) { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lw[i] = l * w[i]; gw[i] = d * (w[i] * sc); } }\
+        else   { PW_SIMD for (int64_t i = 0; i < J; i++) { ELEM; lw[i] = l; gw[i] = d * sc; } }\
     }                                                                                      \
-    return s;                                                                              \
+}                                                                                          \
+static double TFN(NAME)(const TFN(pwk) *k, int64_t i0, int64_t i1) {                       \
+    const int64_t J = i1 - i0;                                                             \
+    const T *x = k->x + i0, *y = k->y + i0;                                                \
+    const T *w = k->w ? k->w + i0 : NULL, *go = k->go ? k->go + i0 : NULL;                 \
+    T lb[LE_BLOCK], gs[LE_BLOCK];                                                          \
+    T *lw = k->lo && !k->stream_lo ? k->lo + i0 : lb;                                      \
+    T *gw = k->g ? (k->stream_g ? gs : k->g + i0) : NULL;                                  \
+    for (int64_t c = 0; c < J; c += PW_SUB) {                                              \
+        const int64_t C = J - c < PW_SUB ? J - c : PW_SUB;                                 \
+        PW_PREFETCH(x + c); PW_PREFETCH(y + c);                                            \
+        if (w) PW_PREFETCH(w + c);                                                         \
+        if (go) PW_PREFETCH(go + c);                                                       \
+        TFN(NAME##_run)(k, x + c, y + c, w ? w + c : NULL, go ? go + c : NULL, lw + c,     \
+                        gw ? gw + c : NULL, C);                                            \
+    }                                                                                      \
+    if (k->lo && k->stream_lo) PW_STREAM(k->lo + i0, lb, J);                               \
+    if (gw && k->stream_g) PW_STREAM(k->g + i0, gs, J);                                    \
+    return k->lo ? 0.0 : TFN(block_sum)(lb, J);                                            \
 }
 
 /* l1: |x - y|, d = sign(x - y) with 0 at x == y and for NaN */
