@@ -40,11 +40,6 @@
 #else
 #define LE_FLAT
 #endif
-#if defined(__GNUC__)
-#define LE_AI __attribute__((always_inline))
-#else
-#define LE_AI
-#endif
 #define LE_DIG 65536
 
 /* log(a) as le_logf / le_log compute it, or, when `direct`, the core

@@ -13,10 +13,6 @@
 #define LE_BIN_FOCAL 3      /* torchvision sigmoid focal */
 #define LE_BIN_BALANCED 4   /* beta-weighted BCE; from_logits selects the logit form */
 
-/* `stream` bit (pointwise.h's): the caller knows the gradient's pages are
- * present (a reused buffer), so a large one may be written with streaming
- * stores (le_stream.h) */
-
 typedef struct {
     const void *p;          /* values, or NULL (then `value` for every element) */
     int64_t C, inner;       /* pattern: element i uses p[(i / inner) % C] */

@@ -17,6 +17,14 @@
 #include <omp.h>
 #endif
 
+/* Force inlining of small helpers called from `omp simd` loops: a copy left
+ * out of line keeps the loop scalar. */
+#if defined(__GNUC__)
+#define LE_AI __attribute__((always_inline))
+#else
+#define LE_AI
+#endif
+
 #define LE_CAT2(a, b) a##_##b
 #define LE_CAT(a, b) LE_CAT2(a, b)
 #ifdef LE_ISA

@@ -103,14 +103,9 @@ __attribute__((noinline)) static double TFN(block_sum)(const T *lb, int64_t J) {
     for (int q_ = 0; q_ < (int)(PW_SUB * sizeof(T)); q_ += 64)                        \
         __builtin_prefetch(pf_ + q_, 0, 1);                                           \
 } while (0)
-#if defined(__GNUC__)
-#define LE_PW_AI __attribute__((always_inline))
-#else
-#define LE_PW_AI
-#endif
 
 #define PW_DEFINE(NAME, ELEM)                                                              \
-static inline LE_PW_AI void TFN(NAME##_run)(const TFN(pwk) *k, const T *x, const T *y,     \
+static inline LE_AI void TFN(NAME##_run)(const TFN(pwk) *k, const T *x, const T *y,     \
         const T *w, const T *go, T *lw, T *gw, int64_t J) {                                \
     const T sc = k->sc, p1 = k->p1, p2 = k->p2, cst = k->c;                                \
     (void)p1; (void)p2; (void)cst;                                                         \

@@ -12,8 +12,8 @@ import numpy as np
 from . import _pw as _k
 from ._runtime import _state, register_kernel_module
 from ._validate import (STREAM_GRAD, STREAM_LOSS, as_array, check_finite_scalar,
-                        check_no_grad_args, compute_dtype, contiguous, finish_grad, grad_buffer, grad_dest, grad_output_none,
-                        new_output)
+                        check_no_grad_args, compute_dtype, contiguous, finish_grad, grad_buffer,
+                        grad_dest, grad_output_none, new_output)
 
 register_kernel_module(_k)
 

@@ -13,7 +13,7 @@ import numpy as np
 from . import _bce as _binary
 from ._runtime import _state, register_kernel_module
 from ._validate import (RED_MEAN, RED_NONE, RED_SUM, STREAM_GRAD, as_array, as_index_target,
-                        as_int, call_buffers_stream, check_finite_scalar, check_no_grad_args,
+                        as_int, call_buffers, check_finite_scalar, check_no_grad_args,
                         compute_dtype, contiguous, finish_grad, grad_dest, grad_output_none,
                         grad_output_reduced, new_output, reduction_code)
 
@@ -120,10 +120,9 @@ def _elementwise(name, mode, input, target, red, grad, grad_output, grad_out, *,
     loss_shape = x.shape if loss_shape is None else loss_shape
     if norm is None:
         norm = (1.0 / n if n else math.nan) if red == RED_MEAN else 1.0
-    # outputs from the cache; not streamed (compute-bound kernel, see csrc/bce.c)
-    loss, gscalar, garr, g, guser, _stream = call_buffers_stream(
-        red, grad, grad_output, grad_out, loss_shape, x.shape, dt,
-        (input, target, grad_output) + share)
+    # not streamed: a compute-bound kernel (see csrc/bce.c)
+    loss, gscalar, garr, g, guser = call_buffers(red, grad, grad_output, grad_out, loss_shape,
+                                                 x.shape, dt, (input, target, grad_output) + share)
     st, value, bad, what = _binary.binary(
         mode, xc, tc, wspec, bspec, garr, loss, g, n, row, red, norm, gscalar, alpha, gamma,
         from_logits, _state["threads"])
@@ -376,9 +375,9 @@ def ohem_binary_cross_entropy(input, target, mask=None, *, negative_ratio=3.0, e
     xc = contiguous(x, dt)
     tc = contiguous(t, dt)
     n = x.size
-    # outputs from the cache; not streamed (compute-bound kernel, see csrc/bce.c)
-    loss, gscalar, garr, g, guser, _stream = call_buffers_stream(
-        red, grad, grad_output, grad_out, x.shape, x.shape, dt, (input, target, mask, grad_output))
+    # not streamed: a compute-bound kernel (see csrc/bce.c)
+    loss, gscalar, garr, g, guser = call_buffers(red, grad, grad_output, grad_out, x.shape,
+                                                 x.shape, dt, (input, target, mask, grad_output))
     keys = _key_scratch(n, dt)
     st, value, *_rest, bad, what = _binary.ohem(
         xc, tc, m, garr, loss, g, keys, n, ratio, eps, min_neg, gscalar, red,
@@ -503,11 +502,9 @@ def softmax_focal_loss(input, target, *, gamma=2.0, alpha=None, weight=None, ign
             raise ValueError(f"alpha must be a scalar or of shape ({C},), got shape {al.shape}")
         al = contiguous(al, dt)
     xc = contiguous(x, dt)
-    # outputs from the cache; focal.c writes rows / strided tiles of classes
-    # and is not streamed
-    loss, gscalar, garr, g, guser, _stream = call_buffers_stream(
-        red, grad, grad_output, grad_out, pos_shape, x.shape, dt,
-        (input, target, weight, alpha, grad_output))
+    loss, gscalar, garr, g, guser = call_buffers(red, grad, grad_output, grad_out, pos_shape,
+                                                 x.shape, dt,
+                                                 (input, target, weight, alpha, grad_output))
     st, value, _tw, bad = _binary.sfocal(xc, ti, w, al, garr, loss, g, outer, C, inner,
                                          ignore_index, gamma, gscalar, red, _state["threads"])
     if st == 1:

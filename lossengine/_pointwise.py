@@ -17,9 +17,9 @@ import numpy as np
 from . import _pw as _k
 from ._runtime import _state, register_kernel_module
 from ._validate import (STREAM_GRAD, STREAM_LOSS, RED_MEAN, RED_NONE, RED_SUM, as_array,
-                        check_finite_scalar, check_no_grad_args, compute_dtype, contiguous, finish_grad,
-                        grad_dest, grad_output_none, grad_output_reduced, new_output,
-                        reduction_code)
+                        check_finite_scalar, check_no_grad_args, compute_dtype, contiguous,
+                        finish_grad, grad_dest, grad_output_none, grad_output_reduced,
+                        new_output, reduction_code)
 
 register_kernel_module(_k)
 

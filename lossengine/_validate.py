@@ -206,7 +206,7 @@ def call_buffers(red, grad, grad_output, grad_out, loss_shape, pred_shape, dtype
     contiguous array for 'none') and the gradient destination.
 
     Returns (loss, go_scalar, go_array, grad_buffer, user_grad_out)."""
-    loss = np.empty(loss_shape, dtype=dtype) if red == RED_NONE else None
+    loss = new_output(loss_shape, dtype)[0] if red == RED_NONE else None
     gscalar, garr, g, guser = 1.0, None, None, None
     if grad:
         if red == RED_NONE:
@@ -216,24 +216,3 @@ def call_buffers(red, grad, grad_output, grad_out, loss_shape, pred_shape, dtype
         g, guser = grad_buffer(grad_out, pred_shape, dtype, inputs)
     return loss, gscalar, garr, g, guser
 
-
-def call_buffers_stream(red, grad, grad_output, grad_out, loss_shape, pred_shape, dtype,
-                        inputs):
-    """call_buffers with the outputs taken from the output cache (new_output,
-    grad_dest), plus the STREAM_* bits of the outputs whose pages are present
-    (a kernel may stream large ones).
-
-    Returns (loss, go_scalar, go_array, grad_buffer, user_grad_out, stream)."""
-    loss, stream = None, 0
-    if red == RED_NONE:
-        loss, resident = new_output(loss_shape, dtype)
-        stream |= STREAM_LOSS if resident else 0
-    gscalar, garr, g, guser = 1.0, None, None, None
-    if grad:
-        if red == RED_NONE:
-            gscalar, garr = grad_output_none(grad, grad_output, loss_shape, dtype)
-        else:
-            gscalar = grad_output_reduced(grad, grad_output)
-        g, guser, resident = grad_dest(grad_out, pred_shape, dtype, inputs)
-        stream |= STREAM_GRAD if resident else 0
-    return loss, gscalar, garr, g, guser, stream
