@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _pw as _k
 from ._runtime import _state, register_kernel_module
-from ._validate import (STREAM_GRAD, STREAM_LOSS, as_array, check_finite_scalar,
+from ._validate import (STREAM_GRAD, STREAM_LOSS, as_array, check_option,
                         check_no_grad_args, compute_dtype, contiguous, finish_grad, grad_buffer,
                         grad_dest, grad_output_none, new_output)
 
@@ -62,8 +62,8 @@ def log_sigmoid(input, *, grad=False, grad_output=None, grad_out=None):
 def softplus(input, beta=1.0, threshold=20.0, *, grad=False, grad_output=None, grad_out=None):
     """``log(1 + exp(beta*x)) / beta``, and ``x`` itself where
     ``beta*x > threshold`` (torch's rule), computed without overflow."""
-    beta = check_finite_scalar(beta, "beta")
-    threshold = check_finite_scalar(threshold, "threshold")
+    beta = check_option(beta, "beta")
+    threshold = check_option(threshold, "threshold")
     if beta == 0:
         raise ValueError("softplus: beta must be non-zero, got beta=0")
     return _act("softplus", _SOFTPLUS, input, beta, threshold, grad, grad_output, grad_out)
@@ -81,28 +81,33 @@ def relu6(input, *, grad=False, grad_output=None, grad_out=None):
 
 def leaky_relu(input, negative_slope=0.01, *, grad=False, grad_output=None, grad_out=None):
     """``x`` where x > 0, else ``negative_slope * x``."""
-    s = check_finite_scalar(negative_slope, "negative_slope")
+    s = check_option(negative_slope, "negative_slope")
     return _act("leaky_relu", _LEAKY_RELU, input, s, 0.0, grad, grad_output, grad_out)
 
 
 def elu(input, alpha=1.0, *, grad=False, grad_output=None, grad_out=None):
     """``x`` where x > 0, else ``alpha * expm1(x)``; derivative ``alpha`` at 0
     (torch's)."""
-    a = check_finite_scalar(alpha, "alpha")
+    a = check_option(alpha, "alpha")
     return _act("elu", _ELU, input, a, 0.0, grad, grad_output, grad_out)
 
 
 def threshold(input, threshold, value, *, grad=False, grad_output=None, grad_out=None):
-    """``x`` where ``x > threshold``, else ``value`` (NaN passes through)."""
-    th = check_finite_scalar(threshold, "threshold")
-    v = check_finite_scalar(value, "value")
+    """``x`` where ``x > threshold``, else ``value`` (NaN passes through).
+
+    ``threshold`` must not be NaN; ``value`` may be (a NaN fill marks the
+    values at or below the threshold, as in torch)."""
+    th = check_option(threshold, "threshold")
+    # the fill value may be NaN (marking values at or below the threshold),
+    # as in torch; the threshold itself may not
+    v = check_option(value, "value", nan_ok=True)
     return _act("threshold", _THRESHOLD, input, th, v, grad, grad_output, grad_out)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, *, grad=False, grad_output=None, grad_out=None):
     """``clip(x, min_val, max_val)``; derivative 0 at and beyond both bounds."""
-    lo = check_finite_scalar(min_val, "min_val")
-    hi = check_finite_scalar(max_val, "max_val")
+    lo = check_option(min_val, "min_val")
+    hi = check_option(max_val, "max_val")
     if lo > hi:
         raise ValueError(f"hardtanh: min_val cannot be greater than max_val "
                          f"(min_val={min_val!r}, max_val={max_val!r})")
@@ -118,10 +123,8 @@ def tanh(input, *, grad=False, grad_output=None, grad_out=None):
 
 def softshrink(input, lambd=0.5, *, grad=False, grad_output=None, grad_out=None):
     """``x - lambd`` above lambd, ``x + lambd`` below -lambd, 0 in between
-    (``lambd >= 0``)."""
-    lam = check_finite_scalar(lambd, "lambd")
-    if lam < 0:
-        raise ValueError(f"softshrink: lambd must be >= 0, got lambd={lambd!r}")
+    (``lambd`` finite and ``>= 0``, torch's range)."""
+    lam = check_option(lambd, "lambd", 0.0, finite=True)     # torch: [0, max finite]
     return _act("softshrink", _SOFTSHRINK, input, lam, 0.0, grad, grad_output, grad_out)
 
 
@@ -152,7 +155,7 @@ def prelu(input, weight, *, grad=False, grad_output=None, grad_out=None):
         outer, Ck = x.shape[0], C
         inner = n // (outer * C) if outer * C else 0
     xc = contiguous(x, dt)
-    wc = np.ascontiguousarray(w.reshape(-1), dtype=dt)
+    wc = contiguous(w.reshape(-1), dt)
     y = new_output(x.shape, dt)[0]
     gscalar, garr, g, guser, gw, gwuser = 1.0, None, None, None, None, None
     if grad:

@@ -12,10 +12,11 @@ import numpy as np
 
 from . import _bce as _binary
 from ._runtime import _state, register_kernel_module
-from ._validate import (RED_MEAN, RED_NONE, RED_SUM, STREAM_GRAD, as_array, as_index_target,
-                        as_int, call_buffers, check_finite_scalar, check_no_grad_args,
-                        compute_dtype, contiguous, finish_grad, grad_dest, grad_output_none,
-                        grad_output_reduced, new_output, reduction_code)
+from ._validate import (AXIS1, RED_MEAN, RED_NONE, RED_SUM, STREAM_GRAD, as_array,
+                        as_index_target, as_int, as_int64, call_buffers, check_no_grad_args,
+                        check_option, compute_dtype, contiguous, finish_grad, grad_dest,
+                        grad_output_none, grad_output_reduced, new_output, pick_axis,
+                        reduction_code)
 
 register_kernel_module(_binary)
 
@@ -73,6 +74,8 @@ def _bcast_spec(a, name, tshape, dt):
                          f"shape {tuple(tshape)}")
     if w.size == 1:
         return float(w.reshape(()))
+    if math.prod(tshape) == 0:
+        return 1.0          # an empty target: no element reads the operand
     nd = len(tshape)
     ws = (1,) * (nd - w.ndim) + w.shape
     dims = [d for d in range(nd) if ws[d] != 1]
@@ -81,7 +84,7 @@ def _bcast_spec(a, name, tshape, dt):
         C = math.prod(tshape[lo:hi])
         inner = math.prod(tshape[hi:])
         return (contiguous(w.reshape(-1) if w.flags.c_contiguous else np.ravel(w), dt), C, inner)
-    full = np.ascontiguousarray(np.broadcast_to(w, tshape), dtype=dt)
+    full = contiguous(np.broadcast_to(w, tshape), dt)
     return (full.reshape(-1), full.size, 1)
 
 
@@ -115,22 +118,24 @@ def _elementwise(name, mode, input, target, red, grad, grad_output, grad_out, *,
                  row=0, loss_shape=None, norm=None, share=()):
     """Run the elementwise kernel. x, t: validated arrays of one shape."""
     n = x.size
-    xc = contiguous(x, dt)
-    tc = contiguous(t, dt)
     loss_shape = x.shape if loss_shape is None else loss_shape
     if norm is None:
         norm = (1.0 / n if n else math.nan) if red == RED_MEAN else 1.0
     # not streamed: a compute-bound kernel (see csrc/bce.c)
     loss, gscalar, garr, g, guser = call_buffers(red, grad, grad_output, grad_out, loss_shape,
                                                  x.shape, dt, (input, target, grad_output) + share)
+    if n == 0:
+        # nothing to read: no kernel call (the outputs are empty)
+        value = math.nan if red == RED_MEAN else 0.0
+        return _finish(red, loss, value, dt, grad, g, guser)
+    xc = contiguous(x, dt)
+    tc = contiguous(t, dt)
     st, value, bad, what = _binary.binary(
         mode, xc, tc, wspec, bspec, garr, loss, g, n, row, red, norm, gscalar, alpha, gamma,
         from_logits, _state["threads"])
     if st == _LE_ERR_VALUE_RANGE:
         _value_error(x, t, x.shape, bad, what)
     _raise_status(st, name)
-    if red != RED_NONE and n == 0:
-        value = math.nan if red == RED_MEAN else 0.0
     return _finish(red, loss, value, dt, grad, g, guser)
 
 
@@ -198,7 +203,9 @@ def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean",
     """``-(1/C) sum_c w_c [y log sigmoid(x) + (1-y) log sigmoid(-x)]`` over the last
     axis (C = input.shape[-1]), as torch's ``F.multilabel_soft_margin_loss``;
     'none' has shape ``input.shape[:-1]``, 'mean' averages over it.  `weight`
-    broadcasts to the input (usually ``(C,)``).  Stable for any logit."""
+    broadcasts to the input (usually ``(C,)``).  Stable for any logit.  With
+    ``C = 0`` each sample's loss is a mean over no classes, NaN (as torch;
+    'sum' of them is NaN too)."""
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
     x = as_array(input, "input")
@@ -209,6 +216,19 @@ def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean",
     C = x.shape[-1]
     rows = x.size // C if C else 0
     wspec = _bcast_spec(weight, "weight", x.shape, dt)
+    if C == 0:
+        # each sample's loss is a mean over zero classes: 0/0 = NaN, as torch
+        # ('sum' of those NaNs is NaN too; no sample at all gives 'sum' 0)
+        loss, _gs, _ga, g, guser = call_buffers(red, grad, grad_output, grad_out, x.shape[:-1],
+                                                x.shape, dt, (input, target, grad_output, weight))
+        if loss is not None:
+            loss.fill(math.nan)
+        nsamples = math.prod(x.shape[:-1])
+        value = math.nan if (red == RED_MEAN or nsamples) else 0.0
+        out = _finish(red, loss, value, dt, grad, g, guser)
+        if grad and np.ndim(input) == 0:
+            return out[0], out[1].reshape(())
+        return out
     if red == RED_NONE:
         norm = 1.0 / C if C else math.nan
     elif red == RED_MEAN:
@@ -232,8 +252,8 @@ def sigmoid_focal_loss(input, target, *, alpha=0.25, gamma=2.0, reduction="none"
     (torchvision's).  ``gamma >= 0``."""
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
-    alpha = check_finite_scalar(alpha, "alpha")
-    gamma = check_finite_scalar(gamma, "gamma", 0.0)
+    alpha = check_option(alpha, "alpha")
+    gamma = check_option(gamma, "gamma", 0.0)
     x = as_array(input, "input")
     dt = compute_dtype(x)
     t = as_array(target, "target")
@@ -271,13 +291,15 @@ def balanced_binary_cross_entropy(input, target, *, beta=None, reduction="mean",
     if beta is None:
         N, L = _samples(x.shape)
         if N and L:
-            tt = t if t.dtype.kind == "f" else t.astype(np.float64)
+            # rows of a C-ordered copy: the per-row sums do not depend on the
+            # target's memory layout
+            tt = contiguous(t, t.dtype if t.dtype.kind == "f" else np.dtype(np.float64))
             b = 1.0 - tt.reshape(N, L).mean(axis=1, dtype=np.float64)
             bspec = (np.ascontiguousarray(b, dtype=dt), N, L) if N > 1 else float(b[0])
         else:
             bspec = 0.5
     else:
-        bspec = check_finite_scalar(beta, "beta", 0.0, 1.0)
+        bspec = check_option(beta, "beta", 0.0, 1.0)
     return _elementwise("balanced_binary_cross_entropy", _BALANCED, input, target, red, grad,
                         grad_output, grad_out, bspec=bspec, from_logits=1 if from_logits else 0,
                         x=x, t=t, dt=dt)
@@ -293,7 +315,7 @@ def dice_loss(input, target, *, eps=1e-3, from_logits=False, reduction="mean", s
     ``eps=2e-3``."""
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
-    eps = check_finite_scalar(eps, "eps", 0.0)
+    eps = check_option(eps, "eps", 0.0)
     x = as_array(input, "input")
     dt = compute_dtype(x)
     t = as_array(target, "target")
@@ -351,10 +373,12 @@ def ohem_binary_cross_entropy(input, target, mask=None, *, negative_ratio=3.0, e
     element, soft targets allowed.  Candidates: ``mask != 0`` (all when None);
     positives: candidates with ``target >= 0.5`` (``y m >= 0.5`` for a 0/1 mask);
     negatives: the other candidates.  ``k = min(#neg, max(floor(ratio #pos),
-    min_negatives))`` hardest negatives are kept; 'mean' is
+    min_negatives))`` hardest negatives are kept (``negative_ratio`` finite
+    and >= 0, ``eps >= 0``); 'mean' is
     ``(sum_pos l + sum_topk l) / (#pos + k + eps)``, 'sum' the numerator, 'none'
     the per-element losses times the selection.  With no positive and
-    ``min_negatives=0`` nothing is selected and the loss is 0.  Selection is
+    ``min_negatives=0`` nothing is selected: the loss is 0 (``0/0 = NaN``
+    for 'mean' with ``eps=0``) and the gradient 0.  Selection is
     O(n) in C (large inputs: one fused loss/gradient pass against a sampled
     bracket, then an exact radix select inside it; otherwise a radix select
     over every negative); among equal losses the lower flat index is taken.
@@ -362,11 +386,10 @@ def ohem_binary_cross_entropy(input, target, mask=None, *, negative_ratio=3.0, e
     unselected elements), with torch's BCE gradient for probabilities."""
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
-    ratio = check_finite_scalar(negative_ratio, "negative_ratio", 0.0)
-    eps = check_finite_scalar(eps, "eps", 0.0)
-    min_neg = as_int(min_negatives, "min_negatives")
-    if min_neg < 0:
-        raise ValueError(f"min_negatives must be >= 0, got {min_neg}")
+    # finite: k = floor(ratio * #pos) must be a count
+    ratio = check_option(negative_ratio, "negative_ratio", 0.0, finite=True)
+    eps = check_option(eps, "eps", 0.0)
+    min_neg = as_int64(min_negatives, "min_negatives", lo=0)
     x = as_array(input, "input")
     dt = compute_dtype(x)
     t = as_array(target, "target")
@@ -392,7 +415,8 @@ def hard_example_mining(losses, k=None, ratio=None, mask=None):
     """Boolean array shaped like `losses`, true at the `k` largest candidates
     (elements where `mask` is true; all when None).  Give exactly one of `k`
     (a count, at most the number of candidates) or `ratio`
-    (``k = floor(ratio * #candidates)``, capped at #candidates).  Ties: the
+    (``k = floor(ratio * #candidates)``, capped at #candidates; a finite
+    number >= 0).  Ties: the
     lower flat index wins; NaN ranks above +inf.  O(n) (radix select in C)."""
     v = as_array(losses, "losses")
     if (k is None) == (ratio is None):
@@ -405,8 +429,8 @@ def hard_example_mining(losses, k=None, ratio=None, mask=None):
         if k < 0 or k > ncand:
             raise ValueError(f"k must be in [0, {ncand}] (the number of candidates), got {k}")
     else:
-        r = check_finite_scalar(ratio, "ratio", 0.0)
-        k = min(ncand, int(math.floor(r * ncand)))
+        r = check_option(ratio, "ratio", 0.0, finite=True)
+        k = ncand if r >= 1 else int(math.floor(r * ncand))
     vc = contiguous(v, dt)
     out = new_output(v.shape, np.bool_)[0]
     if v.size == 0:
@@ -418,6 +442,7 @@ def hard_example_mining(losses, k=None, ratio=None, mask=None):
 
 
 _SCHEMES = ("inverse_log", "inverse", "inverse_sqrt", "effective_number")
+_MAX_CLASSES = (1 << 31) - 1
 
 
 def class_weights(target, num_classes, *, scheme="inverse_log", c=1.02, beta=0.999,
@@ -428,20 +453,17 @@ def class_weights(target, num_classes, *, scheme="inverse_log", c=1.02, beta=0.9
     ``'inverse'``: ``1/p_c``; ``'inverse_sqrt'``: ``1/sqrt(p_c)``;
     ``'effective_number'``: ``(1-beta) / (1-beta^n_c)`` (Cui et al. 2019) --
     these three normalised so the present classes' weights sum to their number,
-    absent classes 0.  Returns float64 ``(num_classes,)``."""
+    absent classes 0.  Returns float64 ``(num_classes,)``; ``num_classes`` is
+    at most ``2**31 - 1``."""
     t = as_index_target(target, "target")
-    num_classes = as_int(num_classes, "num_classes")
-    if num_classes < 1:
-        raise ValueError(f"num_classes must be >= 1, got {num_classes}")
+    num_classes = as_int64(num_classes, "num_classes", 1, _MAX_CLASSES)
     if scheme not in _SCHEMES:
         raise ValueError(f"scheme must be one of {_SCHEMES}, got {scheme!r}")
-    ignore_index = as_int(ignore_index, "ignore_index")
-    c = check_finite_scalar(c, "c")
+    ignore_index = as_int64(ignore_index, "ignore_index")
+    c = check_option(c, "c")
     if c <= 1:
         raise ValueError(f"c must be > 1 (so that ln(c + p) > 0), got {c!r}")
-    beta = check_finite_scalar(beta, "beta", 0.0)
-    if beta >= 1:
-        raise ValueError(f"beta must be in [0, 1), got {beta!r}")
+    beta = check_option(beta, "beta", 0.0, 1.0, hi_open=True)
     flat = t.reshape(-1)
     valid = flat[flat != ignore_index]
     if valid.size:
@@ -470,7 +492,7 @@ def class_weights(target, num_classes, *, scheme="inverse_log", c=1.02, beta=0.9
 
 
 def softmax_focal_loss(input, target, *, gamma=2.0, alpha=None, weight=None, ignore_index=-100,
-                       reduction="mean", axis=1, dim=None, grad=False, grad_output=None,
+                       reduction="mean", axis=AXIS1, dim=None, grad=False, grad_output=None,
                        grad_out=None):
     """Multi-class focal loss on logits with integer targets, on the
     cross-entropy layout (classes on `axis`, default 1; ``-1`` channels-last):
@@ -480,22 +502,21 @@ def softmax_focal_loss(input, target, *, gamma=2.0, alpha=None, weight=None, ign
     summed `weight` of non-ignored targets.  ``gamma=0`` without alpha equals
     ``cross_entropy``."""
     from ._lse import _check_index_target, _class_layout, _prep_weight
-    from ._validate import pick_axis
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
-    axis = pick_axis(None if axis == 1 and dim is not None else axis, dim, 1)
-    gamma = check_finite_scalar(gamma, "gamma", 0.0)
+    axis = pick_axis(axis, dim, 1)
+    gamma = check_option(gamma, "gamma", 0.0)
     x = as_array(input, "input")
     dt = compute_dtype(x)
     outer, C, inner, ax, pos_shape = _class_layout(x, axis)
-    ignore_index = as_int(ignore_index, "ignore_index")
+    ignore_index = as_int64(ignore_index, "ignore_index")
     ti = as_index_target(target, "target")
     _check_index_target(ti, x, ax, pos_shape)
     w = _prep_weight(weight, C, dt)
     if alpha is None:
         al = None
     elif np.ndim(alpha) == 0:
-        al = np.full(C, check_finite_scalar(alpha, "alpha"), dtype=dt)
+        al = np.full(C, check_option(alpha, "alpha"), dtype=dt)
     else:
         al = as_array(alpha, "alpha")
         if al.shape != (C,):

@@ -47,7 +47,7 @@ def _lengths(x, name, N, unbatched):
                              f"(T, C), got shape {a.shape}")
     elif a.ndim > 1 or a.size != N:
         raise ValueError(f"{name} must be of size batch_size={N}, got shape {a.shape}")
-    return np.ascontiguousarray(a.reshape(-1), dtype=_I64)   # values checked by the kernel
+    return contiguous(a.reshape(-1), _I64)   # values checked by the kernel
 
 
 def _length_error(name, a, n, T, S):
@@ -147,7 +147,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank=0, redu
             np.cumsum(tl[:-1], out=off[1:])
     else:
         raise ValueError(f"targets must be padded (N, S) or concatenated 1-d, got shape {t.shape}")
-    tc = np.ascontiguousarray(t.reshape(-1), dtype=_I64)
+    tc = contiguous(t.reshape(-1), _I64)
 
     xc = contiguous(lp3, dt)
     loss = None

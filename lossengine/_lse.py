@@ -6,11 +6,10 @@ import numpy as np
 
 from . import _ce
 from ._runtime import _state
-from ._validate import (RED_MEAN, RED_NONE, as_array, as_index_target, as_int, call_buffers,
-                        check_finite_scalar, check_no_grad_args, compute_dtype,
-                        contiguous, finish_grad, grad_buffer, grad_output_none,
-                        normalize_axis, pick_axis,
-                        reduction_code)
+from ._validate import (AXIS1, RED_MEAN, RED_NONE, as_array, as_index_target, as_int,
+                        as_int64, call_buffers, check_no_grad_args, check_option,
+                        compute_dtype, contiguous, finish_grad, grad_buffer, grad_output_none,
+                        normalize_axis, pick_axis, reduction_code)
 
 _LE_ERR_TARGET_RANGE = 1
 _LE_ERR_NOMEM = 3
@@ -142,8 +141,8 @@ def _ce_impl(name, input, target, weight, ignore_index, reduction, label_smoothi
     x = as_array(input, "input")
     dt = compute_dtype(x)
     outer, C, inner, ax, pos_shape = _class_layout(x, axis)
-    ignore_index = as_int(ignore_index, "ignore_index")
-    eps = check_finite_scalar(label_smoothing, "label_smoothing", 0.0, 1.0)
+    ignore_index = as_int64(ignore_index, "ignore_index")
+    eps = check_option(label_smoothing, "label_smoothing", 0.0, 1.0)
     t_raw = target if type(target) is np.ndarray else np.asarray(target)
     prob = (not log_input) and t_raw.shape == x.shape and x.ndim >= 1 and \
         not (x.ndim == 1 and t_raw.ndim == 0)
@@ -191,7 +190,7 @@ def _ce_impl(name, input, target, weight, ignore_index, reduction, label_smoothi
 
 
 def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0, axis=1, dim=None, grad=False, grad_output=None,
+                  label_smoothing=0.0, axis=AXIS1, dim=None, grad=False, grad_output=None,
                   grad_out=None):
     """Cross entropy between logits `input` and `target`, as torch's
     ``F.cross_entropy``.
@@ -202,18 +201,23 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     sample).  'mean' divides by the summed weight of non-ignored targets
     (index targets) or by the number of positions (probability targets).
     With ``grad=True`` returns ``(loss, d loss / d input)`` from one pass.
+    When that summed weight is 0 (every target ignored, or weighing 0),
+    'mean' is NaN as in torch and the gradient is torch's: 0 at ignored
+    positions, NaN in the rows of counted zero-weight targets.
+    ``ignore_index`` is an int64; ``dim=`` is an alias of ``axis=`` (not
+    both).
     """
     if axis == 1 and dim is None and grad_output is None:
         r = _ce.ce_fast(input, target, weight, ignore_index, label_smoothing, reduction, grad, 0,
                         _state["threads"], grad_out)
         if r is not None:
             return r
-    axis = pick_axis(None if axis == 1 and dim is not None else axis, dim, 1)
+    axis = pick_axis(axis, dim, 1)
     return _ce_impl("cross_entropy", input, target, weight, ignore_index, reduction,
                     label_smoothing, axis, grad, grad_output, grad_out, False)
 
 
-def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean", axis=1,
+def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean", axis=AXIS1,
              dim=None, grad=False, grad_output=None, grad_out=None):
     """Negative log-likelihood of log-probabilities `input` at integer `target`,
     as torch's ``F.nll_loss`` (loss ``-w[y] * input[y]``; 'mean' divides by the
@@ -223,6 +227,6 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean",
                         _state["threads"], grad_out)
         if r is not None:
             return r
-    axis = pick_axis(None if axis == 1 and dim is not None else axis, dim, 1)
+    axis = pick_axis(axis, dim, 1)
     return _ce_impl("nll_loss", input, target, weight, ignore_index, reduction, 0.0, axis,
                     grad, grad_output, grad_out, True)

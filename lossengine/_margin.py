@@ -14,10 +14,10 @@ import numpy as np
 
 from . import _mg as _k
 from ._runtime import _state, register_kernel_module
-from ._validate import (RED_MEAN, RED_NONE, as_array, as_index_target, check_finite_scalar,
-                        check_no_grad_args, compute_dtype, contiguous, finish_grad,
-                        grad_buffer, grad_output_none, grad_output_reduced, normalize_axis,
-                        pick_axis, reduction_code)
+from ._validate import (AXIS1, RED_MEAN, RED_NONE, as_array, as_index_target,
+                        check_no_grad_args, check_option, compute_dtype, contiguous,
+                        finish_grad, fixed_sum, grad_buffer, grad_output_none,
+                        grad_output_reduced, normalize_axis, pick_axis, reduction_code)
 
 register_kernel_module(_k)
 
@@ -157,7 +157,16 @@ def _result(red, loss, value, dt, grads):
 
 
 def _margin_value(margin, name="margin"):
-    return check_finite_scalar(margin, name)
+    return check_option(margin, name)
+
+
+def _p_value(p):
+    """A norm order: any real number or +-inf (not NaN)."""
+    return check_option(p, "p")
+
+
+def _eps_value(eps):
+    return check_option(eps, "eps", 0.0)
 
 
 # --------------------------------------------------------------------------
@@ -390,8 +399,7 @@ def _triplet(what, anchor, positive, negative, margin, dist, p, eps, doff, dscal
     if axis is not None and shape and axis != len(shape) - 1:
         kshape = shape[:axis] + shape[axis + 1:] + (shape[axis],)
         move = (axis, kshape)
-        xs = [np.ascontiguousarray(np.moveaxis(np.broadcast_to(a, shape), axis, -1), dtype=dt)
-              for a in preds]
+        xs = [contiguous(np.moveaxis(np.broadcast_to(a, shape), axis, -1), dt) for a in preds]
         out_shape = kshape[:-1]
     else:
         xs = [_as_shape(a, shape, dt) for a in preds]
@@ -422,9 +430,8 @@ def triplet_margin_loss(anchor, positive, negative, *, margin=1.0, p=2.0, eps=1e
     With ``grad=True`` the gradients are a tuple (anchor, positive, negative)."""
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
-    pv = check_finite_scalar(p, "p") if not (isinstance(p, numbers.Real) and math.isinf(p)) \
-        else float(p)
-    e = check_finite_scalar(eps, "eps")
+    pv = _p_value(p)
+    e = _eps_value(eps)
     return _triplet("triplet_margin_loss", anchor, positive, negative, margin, _DIST_PNORM, pv,
                     e, 0.0, 1.0, bool(swap), red, grad, grad_output, grad_out)
 
@@ -449,14 +456,15 @@ def _resolve_distance(fn, ndim):
             not kw.get("keepdim", False):
         p = kw.get("p", 2.0)
         if isinstance(p, numbers.Real) and not isinstance(p, bool):
-            return _DIST_PNORM, float(p), float(kw.get("eps", 1e-6)), 0.0, 1.0, None
-    if base is cosine_similarity and set(kw) <= {"eps", "axis", "dim"}:
+            return _DIST_PNORM, _p_value(p), _eps_value(kw.get("eps", 1e-6)), 0.0, 1.0, None
+    if base is cosine_similarity and set(kw) <= {"eps", "axis", "dim"} and \
+            not {"axis", "dim"} <= set(kw):
         ax = kw.get("dim", kw.get("axis", 1))
         try:
             axis = _cos_axis(ax, ndim)
         except ValueError:
             return None
-        return _DIST_COS, 2.0, float(kw.get("eps", 1e-8)), 0.0, 1.0, axis
+        return _DIST_COS, 2.0, _eps_value(kw.get("eps", 1e-8)), 0.0, 1.0, axis
     return None
 
 
@@ -506,7 +514,8 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     preds, _ = _preds([anchor, positive, negative], names)
     m = _check_triplet(what, margin, preds)
     dt = compute_dtype(*preds)
-    a, pz, n = (np.asarray(x, dtype=dt) for x in preds)
+    # C-ordered copies: the callable sees one layout whatever the caller's
+    a, pz, n = (contiguous(x, dt) for x in preds)
     dpos = np.asarray(distance_function(a, pz))
     dneg = np.asarray(distance_function(a, n))
     if swap:
@@ -516,7 +525,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     if red == RED_NONE:
         out = l.astype(dt)
         return out[()] if out.ndim == 0 else out
-    s = l.sum()
+    s = fixed_sum(l)        # C order: the same bits whatever layout the callable returns
     return dt.type(s / l.size if red == RED_MEAN else s)
 
 
@@ -530,9 +539,8 @@ def pairwise_distance(x1, x2, *, p=2.0, eps=1e-6, keepdim=False, grad=False, gra
     returns ``(d, (g1, g2))``, the gradients of ``sum(grad_output * d)``."""
     what = "pairwise_distance"
     check_no_grad_args(grad, grad_output, grad_out)
-    pv = float(p) if (isinstance(p, numbers.Real) and math.isinf(p)) else \
-        check_finite_scalar(p, "p")
-    e = check_finite_scalar(eps, "eps")
+    pv = _p_value(p)
+    e = _eps_value(eps)
     preds, scalars = _preds([x1, x2], ["x1", "x2"])
     dt = compute_dtype(*preds)
     shape = _broadcast_shape(preds, ["x1", "x2"], what)
@@ -562,7 +570,7 @@ def _pair(what, preds, scalars, xs, shape, move, out_shape, N, D, dist, p, eps, 
     return out
 
 
-def cosine_similarity(x1, x2, *, axis=1, eps=1e-8, dim=None, grad=False, grad_output=None,
+def cosine_similarity(x1, x2, *, axis=AXIS1, eps=1e-8, dim=None, grad=False, grad_output=None,
                       grad_out=None):
     """Cosine similarity along ``axis`` (default 1; ``dim=`` is an alias), as
     torch 2.13's ``F.cosine_similarity``: ``sum((x1 / max(||x1||, eps)) *
@@ -572,18 +580,17 @@ def cosine_similarity(x1, x2, *, axis=1, eps=1e-8, dim=None, grad=False, grad_ou
     ``x1`` and ``x2`` broadcast together."""
     what = "cosine_similarity"
     check_no_grad_args(grad, grad_output, grad_out)
-    e = check_finite_scalar(eps, "eps")
+    e = _eps_value(eps)
     preds, scalars = _preds([x1, x2], ["x1", "x2"])
     dt = compute_dtype(*preds)
     shape = _broadcast_shape(preds, ["x1", "x2"], what)
-    ax = normalize_axis(pick_axis(None if axis == 1 and dim is not None else axis, dim, 1),
+    ax = normalize_axis(pick_axis(axis, dim, 1),
                         len(shape), "axis")
     move = None
     if ax != len(shape) - 1:
         kshape = shape[:ax] + shape[ax + 1:] + (shape[ax],)
         move = (ax, kshape)
-        xs = [np.ascontiguousarray(np.moveaxis(np.broadcast_to(a, shape), ax, -1), dtype=dt)
-              for a in preds]
+        xs = [contiguous(np.moveaxis(np.broadcast_to(a, shape), ax, -1), dt) for a in preds]
     else:
         kshape = shape
         xs = [_as_shape(a, shape, dt) for a in preds]

@@ -17,9 +17,9 @@ import numpy as np
 from . import _pw as _k
 from ._runtime import _state, register_kernel_module
 from ._validate import (STREAM_GRAD, STREAM_LOSS, RED_MEAN, RED_NONE, RED_SUM, as_array,
-                        check_finite_scalar, check_no_grad_args, compute_dtype, contiguous,
-                        finish_grad, grad_dest, grad_output_none, grad_output_reduced,
-                        new_output, reduction_code)
+                        check_no_grad_args, check_option, compute_dtype, contiguous,
+                        finish_grad, fixed_sum, grad_dest, grad_output_none,
+                        grad_output_reduced, new_output, reduction_code)
 
 register_kernel_module(_k)
 
@@ -48,7 +48,7 @@ def _full(a, shape, dt):
     shape or layout requires one)."""
     if a.shape == tuple(shape):
         return contiguous(a, dt)
-    return np.ascontiguousarray(np.broadcast_to(a, shape), dtype=dt)
+    return contiguous(np.broadcast_to(a, shape), dt)
 
 
 def _sum_to(g, shape):
@@ -132,7 +132,7 @@ def _two_array_loss(name, op, input, target, red, weight, grad, grad_output, gra
     if batch_denom is not None:
         denom = float(batch_denom)
     elif weight_mean_sum and w is not None and red == RED_MEAN:
-        denom = float(np.sum(w, dtype=np.float64))
+        denom = fixed_sum(w)         # the same bits for any layout of weight
     loss, stream = None, 0
     if red == RED_NONE:
         loss, resident = new_output(bshape, dt)
@@ -184,7 +184,7 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0, grad=False, gra
     ``z - 0.5 beta``; ``beta = 0`` is :func:`l1_loss`.  Negative beta raises
     ValueError."""
     red = reduction_code(reduction)
-    beta = check_finite_scalar(beta, "beta")
+    beta = check_option(beta, "beta")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss does not support negative values for beta, got "
                          f"beta={beta!r}")
@@ -199,7 +199,7 @@ def huber_loss(input, target, *, reduction="mean", delta=1.0, weight=None, grad=
     ``delta (z - 0.5 delta)``.  ``delta`` must be positive.  With ``weight``,
     'mean' divides by the element count (torch's rule, unlike L1/MSE)."""
     red = reduction_code(reduction)
-    delta = check_finite_scalar(delta, "delta")
+    delta = check_option(delta, "delta")
     if not delta > 0:
         raise ValueError(f"huber_loss does not support non-positive values for delta, got "
                          f"delta={delta!r}")
@@ -214,7 +214,7 @@ def poisson_nll_loss(input, target, *, log_input=True, full=False, eps=1e-8, red
     ``input - target*log(input + eps)``; ``full=True`` adds the Stirling term
     ``target*log(target) - target + 0.5*log(2*pi*target)`` where target > 1."""
     red = reduction_code(reduction)
-    eps = check_finite_scalar(eps, "eps")
+    eps = check_option(eps, "eps", 0.0)
     op = _POISSON_LOG if log_input else _POISSON_LIN
     return _two_array_loss("poisson_nll_loss", op, input, target, red, None, grad, grad_output,
                            grad_out, p1=eps, full=1 if full else 0)
@@ -268,7 +268,7 @@ def gaussian_nll_loss(input, target, var, *, full=False, eps=1e-6, reduction="me
     """
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
-    eps = check_finite_scalar(eps, "eps")
+    eps = check_option(eps, "eps", 0.0)
     x = as_array(input, "input")
     t = as_array(target, "target")
     scalar_var = _is_scalar_var(var)

@@ -6,6 +6,7 @@ import warnings
 from . import _ce, _outbuf, _vmath
 
 _KERNEL_MODULES = [_ce, _vmath]
+MAX_THREADS = 1 << 16      # kernels take the count as a C int
 _ISA_NAMES = ("baseline", "avx2", "avx512")
 
 
@@ -22,11 +23,12 @@ def _default_threads():
         if v:
             try:
                 n = int(v.split(",")[0])
-                if n >= 1:
+                if 1 <= n <= MAX_THREADS:
                     return n
             except ValueError:
                 pass
-            warnings.warn(f"ignoring {var}={v!r}: expected an integer >= 1", RuntimeWarning)
+            warnings.warn(f"ignoring {var}={v!r}: expected an integer in [1, {MAX_THREADS}]",
+                          RuntimeWarning)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
@@ -64,16 +66,17 @@ _apply_isa(_initial_isa())
 
 
 def set_num_threads(n):
-    """Set the number of threads kernels may use (an int >= 1; more than the
-    cores is allowed)."""
+    """Set the number of threads kernels may use (an int in [1, 2**16]; more
+    than the cores is allowed)."""
+    msg = f"set_num_threads: n must be an integer in [1, {MAX_THREADS}], got {n!r}"
     if isinstance(n, bool):
-        raise ValueError(f"set_num_threads: n must be an integer >= 1, got {n!r}")
+        raise ValueError(msg)
     try:
         n = operator.index(n)
     except TypeError:
-        raise ValueError(f"set_num_threads: n must be an integer >= 1, got {n!r}") from None
-    if n < 1:
-        raise ValueError(f"set_num_threads: n must be an integer >= 1, got {n!r}")
+        raise ValueError(msg) from None
+    if not 1 <= n <= MAX_THREADS:
+        raise ValueError(msg)
     _state["threads"] = n
 
 
