@@ -389,8 +389,9 @@ def _where(variant, red, arg=None):
 def format_report(r, width=34):
     """One line for a :class:`Report` (plus indented lines for failures)."""
     n_var = len({c.variant for c in r.cases} | {s[0] for s in r.skipped})
+    n = r.count("grad") + r.count("hess")
     hess = f", {r.count('hess')} Hessian" if r.count("hess") else ""
-    counts = f"({r.count('grad')} gradient{hess} checks"
+    counts = f"({r.count('grad')} gradient{hess} check{'s' if n != 1 else ''}"
     if r.skipped:
         counts += f", {len(r.skipped)} skipped"
     counts += ")"
@@ -411,12 +412,43 @@ def format_report(r, width=34):
     return "\n".join(lines)
 
 
-def select(pattern=None):
-    """Registry entries whose name matches ``pattern`` (a case-insensitive
-    regular expression, searched anywhere in the name); every entry when
-    ``pattern`` is None.  Raises ``re.error`` for an invalid pattern."""
-    entries = _registry.entries()
+def text_filter(pattern=None):
+    """A predicate telling which names a ``--filter`` pattern selects.
+
+    Parameters
+    ----------
+    pattern : str or None
+        A regular expression searched case-insensitively anywhere in the
+        text; text containing ``pattern`` literally (case-insensitively) also
+        matches, so a label such as ``cross_entropy(32, 10)`` selects itself.
+        A pattern that is not a valid expression is taken literally.  None
+        selects everything.
+
+    Returns
+    -------
+    callable
+        ``keep(text) -> bool``.
+
+    Examples
+    --------
+    >>> keep = text_filter("mse|^l1")
+    >>> keep("mse_loss"), keep("l1_loss"), keep("smooth_l1_loss")
+    (True, True, False)
+    >>> text_filter("cross_entropy(32, 10)")("cross_entropy(32, 10) float32")
+    True
+    """
     if pattern is None:
-        return entries
-    rx = re.compile(pattern, re.IGNORECASE)
-    return [e for e in entries if rx.search(e.name)]
+        return lambda text: True
+    lit = pattern.lower()
+    try:
+        rx = re.compile(pattern, re.IGNORECASE)
+    except re.error:
+        rx = None
+    return lambda text: lit in text.lower() or (rx is not None and rx.search(text) is not None)
+
+
+def select(pattern=None):
+    """Registry entries whose name :func:`text_filter` ``pattern`` selects
+    (every entry when ``pattern`` is None)."""
+    keep = text_filter(pattern)
+    return [e for e in _registry.entries() if keep(e.name)]
