@@ -370,7 +370,8 @@ def plot_speedups(rows, path, header=None):
     ax.set_axisbelow(True)
     ax.set_yticks(range(len(cases)), cases, fontsize=8)
     ax.set_ylim(len(cases) - 0.5, -0.5)      # first case on top
-    ax.set_xlabel("speed-up of lossengine = peer time / lossengine time  (right of 1×: lossengine faster)")
+    ax.set_xlabel("speed-up of lossengine = peer time / lossengine time"
+                  "  (right of 1×: lossengine faster)")
     title = "lossengine against its peers (loss + gradient)"
     if header:
         title += (f"\nlossengine {header.get('lossengine')}, ISA {header.get('isa')}, "
@@ -379,8 +380,8 @@ def plot_speedups(rows, path, header=None):
     ax.set_title(title, fontsize=10)
     handles = [Patch(facecolor=_PEER_COLOURS.get(p, "grey"), label=f"vs {p}") for p in peers]
     if len(threads) > 1:
-        handles += [Patch(facecolor="0.75", edgecolor="white",
-                          hatch=_HATCHES[i % len(_HATCHES)], label=f"{nt} thread{'s' if nt > 1 else ''}")
+        handles += [Patch(facecolor="0.75", edgecolor="white", hatch=_HATCHES[i % len(_HATCHES)],
+                          label=f"{nt} thread{'s' if nt > 1 else ''}")
                     for i, nt in enumerate(threads)]
     if not values:
         ax.text(0.5, 0.5, "no peer was timed (install torch or jax, or pick cases with a "
