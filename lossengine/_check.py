@@ -254,7 +254,8 @@ def _hess_map(e, h):
 
 def _check_hess(e, args, args64, kw, red, go, go64, loss, gs, rng, rtol, atol, report, variant):
     try:
-        res = _call(e, args, kw, red, hess=True, grad_output=go)
+        res = _call(e, args, kw, red, grad=True, hess=True,
+                    **({} if go is None else {"grad_output": go}))
     except Exception as exc:  # a broken code path is a failure, reported with its message
         report.errors.append((variant, red, f"hess=True raised {type(exc).__name__}: {exc}"))
         return
