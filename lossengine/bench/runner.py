@@ -133,6 +133,15 @@ def _jax():
         return None
 
 
+def _installed(name):
+    """Version of an installed package, without importing it; None if absent."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
 def _fmt(t):
     if t is None:
         return "      -"
@@ -218,17 +227,19 @@ def run(threads=(1, 2), pattern=None, quick=False, out=None, *, csv_out=None, pl
         print(f"lossengine bench: no bench case matches {pattern!r} "
               "(function names and case labels are searched)", file=sys.stderr)
         return 2
-    torch = _torch()
-    jax = _jax()
+    # a peer is imported (seconds for torch) only when a selected case uses it
+    torch = _torch() if any(c.torch for _, _, c in cases) else None
+    jax = _jax() if any(c.jax for _, _, c in cases) else None
+    v_torch = torch.__version__ if torch else _installed("torch")
+    v_jax = jax.__version__ if jax else _installed("jax")
     l3 = l3_bytes()
     header = {"lossengine": le.__version__, "isa": le.isa(), "best_isa": le.best_isa(),
               "threads": threads, "l3_bytes": l3, "numpy": np.__version__,
-              "torch": torch.__version__ if torch else None,
-              "jax": jax.__version__ if jax else None}
+              "torch": v_torch, "jax": v_jax}
     print(f"lossengine {le.__version__}  isa={le.isa()} (best {le.best_isa()})  "
           f"threads={','.join(map(str, threads))}  L3={_fmt_bytes(l3)}")
-    print(f"torch={torch.__version__ if torch else 'not installed'}  numpy={np.__version__}"
-          f"  jax={jax.__version__ if jax else 'not installed'}")
+    print(f"torch={v_torch or 'not installed'}  numpy={np.__version__}"
+          f"  jax={v_jax or 'not installed'}")
     rows = []
     n_total = len(cases) * len(threads)
     k = 0
