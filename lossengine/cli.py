@@ -43,7 +43,7 @@ def _info(args):
     for name, use in _OPTIONAL:
         v = _version_of(name)
         state = v if v else "not installed"
-        print(f"{name + ':':12s}{state}" + (f"  ({use})" if use else ""))
+        print(f"{name + ':':15s}{state}" + (f"  ({use})" if use else ""))
     return 0
 
 
