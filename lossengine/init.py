@@ -753,7 +753,7 @@ def constant_(tensor, val):
     if not isinstance(val, (numbers.Real, np.bool_)):
         raise TypeError(f"val must be a real number, got {type(val).__name__}")
     v = float(val)
-    if math.isfinite(v) and abs(v) > np.finfo(tensor.dtype).max:
+    if math.isfinite(v) and abs(v) > float(np.finfo(tensor.dtype).max):
         raise ValueError(f"val {v} cannot be converted to {tensor.dtype} without overflow")
     tensor[...] = v
     return tensor

@@ -13,6 +13,8 @@ the momentum (``betas[0]`` for Adam) where the scheduler cycles it. Callables
 ``SCALE_FNS`` below define them for both this script and the tests, which
 rebuild each case with ``build`` on their own optimizer stand-in. The metric
 sequences are drawn from a seeded generator and stored in the spec.
+``init/*`` holds torch.nn.init's deterministic results (calculate_gain's table,
+fan computation, eye_ and dirac_ incl. groups) for tests/test_init.py.
 Provenance in ``meta/*``. No pickles.
 """
 import datetime
@@ -287,6 +289,38 @@ def torch_optimizer(spec):
     return torch.optim.SGD(groups, lr=0.1, momentum=0.9)
 
 
+# ----------------------------------------------------------------------------- init (deterministic)
+
+GAINS = [["linear", None], ["conv1d", None], ["conv2d", None], ["conv3d", None],
+         ["conv_transpose1d", None], ["conv_transpose2d", None], ["conv_transpose3d", None],
+         ["sigmoid", None], ["tanh", None], ["relu", None], ["relu", 0.3], ["selu", None],
+         ["leaky_relu", None], ["leaky_relu", 0], ["leaky_relu", 0.2], ["leaky_relu", 3],
+         ["leaky_relu", -0.5], ["tanh", 7]]
+FAN_SHAPES = [(3, 5), (5, 3), (16, 3, 5), (16, 3, 5, 5), (8, 4, 3, 2, 2), (1, 1), (0, 4),
+              (4, 0, 3), (7, 2, 1, 1, 1, 1)]
+EYE_SHAPES = [(3, 3), (2, 5), (5, 2), (1, 1), (4, 7)]
+DIRAC_CASES = [((4, 4, 3), 1), ((6, 3, 5), 2), ((6, 4, 4), 3), ((4, 6, 3, 3), 1),
+               ((8, 3, 2, 4), 2), ((4, 2, 3, 3, 3), 2), ((3, 5, 1, 2, 4), 1), ((2, 7, 4), 2)]
+
+
+def init_golden(torch):
+    """torch.nn.init's deterministic results: the gain table, fans, eye_ and dirac_."""
+    from torch.nn import init
+    out = {}
+    out["init/gain/cases"] = np.array(json.dumps(GAINS))
+    out["init/gain/values"] = np.array([float(init.calculate_gain(n, p)) for n, p in GAINS])
+    fans = [init._calculate_fan_in_and_fan_out(torch.empty(s)) for s in FAN_SHAPES]
+    out["init/fan/shapes"] = np.array(json.dumps(FAN_SHAPES))
+    out["init/fan/values"] = np.array(fans, dtype=np.int64)
+    for s in EYE_SHAPES:
+        t = torch.full(s, 7.0, dtype=torch.float64)
+        out["init/eye/" + "x".join(map(str, s))] = init.eye_(t).numpy()
+    for s, g in DIRAC_CASES:
+        t = torch.full(s, 7.0, dtype=torch.float64)
+        out["init/dirac/" + "x".join(map(str, s)) + f"_g{g}"] = init.dirac_(t, groups=g).numpy()
+    return out
+
+
 def main():
     import warnings
 
@@ -302,6 +336,7 @@ def main():
         arrays[f"{key}/lr"] = lr
         if cycles_momentum(spec["sched"]):
             arrays[f"{key}/mom"] = mom
+    arrays.update(init_golden(torch))
     arrays["meta/torch_version"] = np.array(torch.__version__)
     arrays["meta/date"] = np.array(datetime.datetime.now(datetime.timezone.utc).isoformat())
     arrays["meta/dtype"] = np.array("float64 (Python floats)")
