@@ -153,6 +153,9 @@ def cases():
     add("plateau_eps", S("ReduceLROnPlateau", patience=1, factor=0.9, eps=0.004),
         steps=n, metrics=_metrics(rng, n, "min"))
     add("plateau_default", S("ReduceLROnPlateau"), steps=n, metrics=_metrics(rng, n, "min"))
+    # A change of exactly eps is not applied (strict >), as torch.
+    add("plateau_eps_exact", S("ReduceLROnPlateau", patience=0, factor=0.5, eps=0.25),
+        lrs=[0.5, 0.75, 0.125], steps=n, metrics=_metrics(rng, n, "min"))
 
     # Composition.
     add("seq_linear_cos", {"cls": "SequentialLR", "milestones": [5], "schedulers": [

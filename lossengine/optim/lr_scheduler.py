@@ -24,7 +24,7 @@ import types
 import warnings
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
            "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
@@ -88,7 +88,7 @@ def _momentum_uses_beta1(optimizer):
     """True: cycle ``betas[0]``; False: cycle ``momentum``. Like torch, decided by the
     optimizer's ``defaults`` when it has them, else by what every group holds."""
     defaults = getattr(optimizer, "defaults", None)
-    if isinstance(defaults, MutableMapping) or isinstance(defaults, dict):
+    if isinstance(defaults, Mapping):
         keys = [defaults]
     else:
         keys = optimizer.param_groups
