@@ -907,7 +907,8 @@ def dirac_(tensor, groups=1):
     if tensor.ndim not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported, "
                          f"got tensor of shape {tensor.shape}")
-    if not isinstance(groups, (numbers.Integral, np.integer)) or isinstance(groups, (bool, np.bool_)):
+    if (not isinstance(groups, (numbers.Integral, np.integer))
+            or isinstance(groups, (bool, np.bool_))):
         raise TypeError(f"groups must be an int, got {type(groups).__name__}")
     if groups < 1:
         raise ValueError(f"groups must be >= 1, got {groups}")

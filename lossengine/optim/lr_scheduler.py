@@ -426,7 +426,8 @@ class LambdaLR(_LambdaState, LRScheduler):
 
     def get_lr(self):
         self._warn_outside_step()
-        return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+        return [base_lr * fn(self.last_epoch)
+                for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
 
 class MultiplicativeLR(_LambdaState, LRScheduler):
@@ -862,7 +863,8 @@ class CosineAnnealingLR(LRScheduler):
                     for base_lr in self.base_lrs]
         if (self.last_epoch - 1 - self.T_max) % (2 * self.T_max) == 0:
             # At the trough the ratio below would be 0/0: step up additively instead.
-            return [group["lr"] + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
+            return [group["lr"]
+                    + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
                     for base_lr, group in zip(self.base_lrs, groups)]
         ratio = ((1 + math.cos(math.pi * self.last_epoch / self.T_max))
                  / (1 + math.cos(math.pi * (self.last_epoch - 1) / self.T_max)))
@@ -931,7 +933,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def get_lr(self):
         self._warn_outside_step()
-        return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+        return [self.eta_min
+                + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
                 for base_lr in self.base_lrs]
 
     def step(self, epoch=None):
@@ -1059,7 +1062,8 @@ class OneCycleLR(LRScheduler):
         _check_optimizer(optimizer)
         _int(last_epoch, "last_epoch", -1)
         if total_steps is not None:
-            if not isinstance(total_steps, int) or isinstance(total_steps, bool) or total_steps <= 0:
+            if (not isinstance(total_steps, int) or isinstance(total_steps, bool)
+                    or total_steps <= 0):
                 raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
             steps = total_steps
         elif epochs is not None and steps_per_epoch is not None:
