@@ -497,6 +497,14 @@ def test_check_option_helper():
     assert math.isnan(co(math.nan, "x", nan_ok=True))
 
 
+def test_nan_gain_parameter():
+    from lossengine import init
+    with pytest.raises(ValueError, match="negative_slope"):
+        init.calculate_gain("leaky_relu", math.nan)
+    with pytest.raises(ValueError, match="negative_slope"):
+        init.kaiming_uniform_(np.zeros((3, 4)), a=math.nan)
+
+
 def test_nan_option_in_distance_partial():
     import functools
     f = functools.partial(le.pairwise_distance, p=math.nan)
