@@ -7,8 +7,15 @@ elu, prelu, threshold, hardtanh, tanh, softshrink, softsign.
 a scalar or an array broadcastable to y).  Derivatives at kinks are torch
 2.13's (relu'(0) = 0, hardtanh' = 0 at both bounds, elu'(0) = alpha, ...).
 """
+from __future__ import annotations
+
+from typing import Literal, overload
+
 import numpy as np
 
+from ._docs import fill_doc
+from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, GradOuts, MaybeGrad, Output,
+                      PreluGrads, WithGrad)
 from . import _core as _k
 from ._runtime import nthreads
 from ._validate import (STREAM_GRAD, STREAM_LOSS, as_array, check_finite_scalar,
@@ -46,18 +53,52 @@ def _act(name, op, input, p1, p2, grad, grad_output, grad_out):
     return out
 
 
-def sigmoid(input, *, grad=False, grad_output=None, grad_out=None):
+@overload
+def sigmoid(input: ArrayLike, *, grad: Literal[False] = ..., grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> Output: ...
+@overload
+def sigmoid(input: ArrayLike, *, grad: Literal[True], grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def sigmoid(input: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def sigmoid(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None,
+            grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, accurate in both tails."""
     return _act("sigmoid", _SIGMOID, input, 0.0, 0.0, grad, grad_output, grad_out)
 
 
-def log_sigmoid(input, *, grad=False, grad_output=None, grad_out=None):
+@overload
+def log_sigmoid(input: ArrayLike, *, grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                grad_out: GradOut = ...) -> Output: ...
+@overload
+def log_sigmoid(input: ArrayLike, *, grad: Literal[True], grad_output: GradOutput = ...,
+                grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def log_sigmoid(input: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
+                grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def log_sigmoid(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None,
+                grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))`` (torch's
     ``F.logsigmoid``), finite for every finite x."""
     return _act("log_sigmoid", _LOG_SIGMOID, input, 0.0, 0.0, grad, grad_output, grad_out)
 
 
-def softplus(input, beta=1.0, threshold=20.0, *, grad=False, grad_output=None, grad_out=None):
+@overload
+def softplus(input: ArrayLike, beta: float = ..., threshold: float = ..., *,
+             grad: Literal[False] = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> Output: ...
+@overload
+def softplus(input: ArrayLike, beta: float = ..., threshold: float = ..., *, grad: Literal[True],
+             grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def softplus(input: ArrayLike, beta: float = ..., threshold: float = ..., *, grad: bool = ...,
+             grad_output: GradOutput = ..., grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def softplus(input: ArrayLike, beta: float = 1.0, threshold: float = 20.0, *, grad: bool = False,
+             grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """``log(1 + exp(beta*x)) / beta``, and ``x`` itself where
     ``beta*x > threshold`` (torch's rule), computed without overflow."""
     beta = check_finite_scalar(beta, "beta")
@@ -67,37 +108,105 @@ def softplus(input, beta=1.0, threshold=20.0, *, grad=False, grad_output=None, g
     return _act("softplus", _SOFTPLUS, input, beta, threshold, grad, grad_output, grad_out)
 
 
-def relu(input, *, grad=False, grad_output=None, grad_out=None):
+@overload
+def relu(input: ArrayLike, *, grad: Literal[False] = ..., grad_output: GradOutput = ...,
+         grad_out: GradOut = ...) -> Output: ...
+@overload
+def relu(input: ArrayLike, *, grad: Literal[True], grad_output: GradOutput = ...,
+         grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def relu(input: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
+         grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def relu(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None,
+         grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """``max(x, 0)`` (NaN propagates); derivative 0 at x == 0."""
     return _act("relu", _RELU, input, 0.0, 0.0, grad, grad_output, grad_out)
 
 
-def relu6(input, *, grad=False, grad_output=None, grad_out=None):
+@overload
+def relu6(input: ArrayLike, *, grad: Literal[False] = ..., grad_output: GradOutput = ...,
+          grad_out: GradOut = ...) -> Output: ...
+@overload
+def relu6(input: ArrayLike, *, grad: Literal[True], grad_output: GradOutput = ...,
+          grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def relu6(input: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
+          grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def relu6(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None,
+          grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """``min(max(x, 0), 6)`` = ``hardtanh(x, 0, 6)``; derivative 0 at 0 and 6."""
     return _act("relu6", _HARDTANH, input, 0.0, 6.0, grad, grad_output, grad_out)
 
 
-def leaky_relu(input, negative_slope=0.01, *, grad=False, grad_output=None, grad_out=None):
+@overload
+def leaky_relu(input: ArrayLike, negative_slope: float = ..., *, grad: Literal[False] = ...,
+               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def leaky_relu(input: ArrayLike, negative_slope: float = ..., *, grad: Literal[True],
+               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def leaky_relu(input: ArrayLike, negative_slope: float = ..., *, grad: bool = ...,
+               grad_output: GradOutput = ...,
+               grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def leaky_relu(input: ArrayLike, negative_slope: float = 0.01, *, grad: bool = False,
+               grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """``x`` where x > 0, else ``negative_slope * x``."""
     s = check_finite_scalar(negative_slope, "negative_slope")
     return _act("leaky_relu", _LEAKY_RELU, input, s, 0.0, grad, grad_output, grad_out)
 
 
-def elu(input, alpha=1.0, *, grad=False, grad_output=None, grad_out=None):
+@overload
+def elu(input: ArrayLike, alpha: float = ..., *, grad: Literal[False] = ...,
+        grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def elu(input: ArrayLike, alpha: float = ..., *, grad: Literal[True],
+        grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def elu(input: ArrayLike, alpha: float = ..., *, grad: bool = ..., grad_output: GradOutput = ...,
+        grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def elu(input: ArrayLike, alpha: float = 1.0, *, grad: bool = False,
+        grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """``x`` where x > 0, else ``alpha * expm1(x)``; derivative ``alpha`` at 0
     (torch's)."""
     a = check_finite_scalar(alpha, "alpha")
     return _act("elu", _ELU, input, a, 0.0, grad, grad_output, grad_out)
 
 
-def threshold(input, threshold, value, *, grad=False, grad_output=None, grad_out=None):
+@overload
+def threshold(input: ArrayLike, threshold: float, value: float, *, grad: Literal[False] = ...,
+              grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def threshold(input: ArrayLike, threshold: float, value: float, *, grad: Literal[True],
+              grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def threshold(input: ArrayLike, threshold: float, value: float, *, grad: bool = ...,
+              grad_output: GradOutput = ..., grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def threshold(input: ArrayLike, threshold: float, value: float, *, grad: bool = False,
+              grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """``x`` where ``x > threshold``, else ``value`` (NaN passes through)."""
     th = check_finite_scalar(threshold, "threshold")
     v = check_finite_scalar(value, "value")
     return _act("threshold", _THRESHOLD, input, th, v, grad, grad_output, grad_out)
 
 
-def hardtanh(input, min_val=-1.0, max_val=1.0, *, grad=False, grad_output=None, grad_out=None):
+@overload
+def hardtanh(input: ArrayLike, min_val: float = ..., max_val: float = ..., *,
+             grad: Literal[False] = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> Output: ...
+@overload
+def hardtanh(input: ArrayLike, min_val: float = ..., max_val: float = ..., *, grad: Literal[True],
+             grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def hardtanh(input: ArrayLike, min_val: float = ..., max_val: float = ..., *, grad: bool = ...,
+             grad_output: GradOutput = ..., grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def hardtanh(input: ArrayLike, min_val: float = -1.0, max_val: float = 1.0, *, grad: bool = False,
+             grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """``clip(x, min_val, max_val)``; derivative 0 at and beyond both bounds."""
     lo = check_finite_scalar(min_val, "min_val")
     hi = check_finite_scalar(max_val, "max_val")
@@ -107,14 +216,37 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, *, grad=False, grad_output=None, 
     return _act("hardtanh", _HARDTANH, input, lo, hi, grad, grad_output, grad_out)
 
 
-def tanh(input, *, grad=False, grad_output=None, grad_out=None):
+@overload
+def tanh(input: ArrayLike, *, grad: Literal[False] = ..., grad_output: GradOutput = ...,
+         grad_out: GradOut = ...) -> Output: ...
+@overload
+def tanh(input: ArrayLike, *, grad: Literal[True], grad_output: GradOutput = ...,
+         grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def tanh(input: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
+         grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def tanh(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None,
+         grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Hyperbolic tangent, a few ulp from the correctly rounded value
     everywhere (small |x| included); derivative ``1 - tanh(x)**2`` computed
     without cancellation."""
     return _act("tanh", _TANH, input, 0.0, 0.0, grad, grad_output, grad_out)
 
 
-def softshrink(input, lambd=0.5, *, grad=False, grad_output=None, grad_out=None):
+@overload
+def softshrink(input: ArrayLike, lambd: float = ..., *, grad: Literal[False] = ...,
+               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def softshrink(input: ArrayLike, lambd: float = ..., *, grad: Literal[True],
+               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def softshrink(input: ArrayLike, lambd: float = ..., *, grad: bool = ...,
+               grad_output: GradOutput = ...,
+               grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def softshrink(input: ArrayLike, lambd: float = 0.5, *, grad: bool = False,
+               grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """``x - lambd`` above lambd, ``x + lambd`` below -lambd, 0 in between
     (``lambd >= 0``)."""
     lam = check_finite_scalar(lambd, "lambd")
@@ -123,12 +255,34 @@ def softshrink(input, lambd=0.5, *, grad=False, grad_output=None, grad_out=None)
     return _act("softshrink", _SOFTSHRINK, input, lam, 0.0, grad, grad_output, grad_out)
 
 
-def softsign(input, *, grad=False, grad_output=None, grad_out=None):
+@overload
+def softsign(input: ArrayLike, *, grad: Literal[False] = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> Output: ...
+@overload
+def softsign(input: ArrayLike, *, grad: Literal[True], grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def softsign(input: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def softsign(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None,
+             grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """``x / (1 + |x|)``."""
     return _act("softsign", _SOFTSIGN, input, 0.0, 0.0, grad, grad_output, grad_out)
 
 
-def prelu(input, weight, *, grad=False, grad_output=None, grad_out=None):
+@overload
+def prelu(input: ArrayLike, weight: ArrayLike, *, grad: Literal[False] = ...,
+          grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+@overload
+def prelu(input: ArrayLike, weight: ArrayLike, *, grad: Literal[True],
+          grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> WithGrad[PreluGrads]: ...
+@overload
+def prelu(input: ArrayLike, weight: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
+          grad_out: GradOuts = ...) -> MaybeGrad[PreluGrads]: ...
+@fill_doc
+def prelu(input: ArrayLike, weight: ArrayLike, *, grad: bool = False,
+          grad_output: GradOutput = None, grad_out: GradOuts = None) -> MaybeGrad[PreluGrads]:
     """``x`` where x > 0, else ``weight[c] * x`` with c the index along axis 1
     (torch's ``F.prelu``).  ``weight`` has one element, or ``input.shape[1]``
     elements (a 0-d or 1-d array).  Both are predictions: with ``grad=True``

@@ -5,11 +5,18 @@ dice_loss, ohem_binary_cross_entropy, hard_example_mining, class_weights.
 
 Kernels: csrc/bce.c (elementwise losses, dice, OHEM), csrc/select.c (O(n)
 radix selection), csrc/focal.c (softmax focal)."""
+from __future__ import annotations
+
 import math
 import threading
+from typing import Literal, Optional, overload
 
 import numpy as np
+import numpy.typing as npt
 
+from ._docs import fill_doc
+from ._typing import (ArrayLike, BoolArray, FloatArray, GradOut, GradOutput, MaybeGrad, Output,
+                      Reduction, WeightScheme, WithGrad)
 from . import _core as _binary
 from ._runtime import nthreads
 from ._validate import (RED_MEAN, RED_NONE, RED_SUM, STREAM_GRAD, as_array, as_index_target,
@@ -133,8 +140,25 @@ def _elementwise(name, mode, input, target, red, grad, grad_output, grad_out, *,
 
 
 # --------------------------------------------------------------------------
-def binary_cross_entropy(input, target, weight=None, *, reduction="mean", grad=False,
-                         grad_output=None, grad_out=None):
+@overload
+def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+                         reduction: Reduction = ..., grad: Literal[False] = ...,
+                         grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+                         reduction: Reduction = ..., grad: Literal[True],
+                         grad_output: GradOutput = ...,
+                         grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+                         reduction: Reduction = ..., grad: bool = ...,
+                         grad_output: GradOutput = ...,
+                         grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = None,
+                         *, reduction: Reduction = "mean", grad: bool = False,
+                         grad_output: GradOutput = None,
+                         grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Binary cross entropy between probabilities `input` and `target`, as torch's
     ``F.binary_cross_entropy``: ``-w [y log x + (1-y) log(1-x)]`` with each log
     clamped at -100.  `input` and `target` must lie in [0, 1] (``ValueError``,
@@ -153,9 +177,34 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean", grad=F
                         grad_out, wspec=wspec, x=x, t=t, dt=dt, share=(weight,))
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean",
-                                     pos_weight=None, grad=False, grad_output=None,
-                                     grad_out=None):
+@overload
+def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
+                                     weight: Optional[ArrayLike] = ..., *,
+                                     reduction: Reduction = ...,
+                                     pos_weight: Optional[ArrayLike] = ...,
+                                     grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                                     grad_out: GradOut = ...) -> Output: ...
+@overload
+def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
+                                     weight: Optional[ArrayLike] = ..., *,
+                                     reduction: Reduction = ...,
+                                     pos_weight: Optional[ArrayLike] = ..., grad: Literal[True],
+                                     grad_output: GradOutput = ...,
+                                     grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
+                                     weight: Optional[ArrayLike] = ..., *,
+                                     reduction: Reduction = ...,
+                                     pos_weight: Optional[ArrayLike] = ..., grad: bool = ...,
+                                     grad_output: GradOutput = ...,
+                                     grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
+                                     weight: Optional[ArrayLike] = None, *,
+                                     reduction: Reduction = "mean",
+                                     pos_weight: Optional[ArrayLike] = None, grad: bool = False,
+                                     grad_output: GradOutput = None,
+                                     grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Binary cross entropy on logits, as torch's
     ``F.binary_cross_entropy_with_logits``:
     ``w [(1-y) x + (1 + (pw-1) y) softplus(-x)]``, stable for any logit.
@@ -176,8 +225,22 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
                         share=(weight, pos_weight))
 
 
-def soft_margin_loss(input, target, *, reduction="mean", grad=False, grad_output=None,
-                     grad_out=None):
+@overload
+def soft_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                     grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                     grad_out: GradOut = ...) -> Output: ...
+@overload
+def soft_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                     grad: Literal[True], grad_output: GradOutput = ...,
+                     grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def soft_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                     grad: bool = ..., grad_output: GradOutput = ...,
+                     grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def soft_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
+                     grad: bool = False, grad_output: GradOutput = None,
+                     grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """``log(1 + exp(-y x))``, as torch's ``F.soft_margin_loss`` (target broadcast
     to the input), but computed stably: torch's literal form overflows to inf
     (gradient NaN) once ``-y x`` exceeds ~88 in float32 / ~709 in float64; here
@@ -191,8 +254,27 @@ def soft_margin_loss(input, target, *, reduction="mean", grad=False, grad_output
                         grad_out, x=x, t=t, dt=dt)
 
 
-def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean", grad=False,
-                                grad_output=None, grad_out=None):
+@overload
+def multilabel_soft_margin_loss(input: ArrayLike, target: ArrayLike,
+                                weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
+                                grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                                grad_out: GradOut = ...) -> Output: ...
+@overload
+def multilabel_soft_margin_loss(input: ArrayLike, target: ArrayLike,
+                                weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
+                                grad: Literal[True], grad_output: GradOutput = ...,
+                                grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def multilabel_soft_margin_loss(input: ArrayLike, target: ArrayLike,
+                                weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
+                                grad: bool = ..., grad_output: GradOutput = ...,
+                                grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def multilabel_soft_margin_loss(input: ArrayLike, target: ArrayLike,
+                                weight: Optional[ArrayLike] = None, *,
+                                reduction: Reduction = "mean", grad: bool = False,
+                                grad_output: GradOutput = None,
+                                grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """``-(1/C) sum_c w_c [y log sigmoid(x) + (1-y) log sigmoid(-x)]`` over the last
     axis (C = input.shape[-1]), as torch's ``F.multilabel_soft_margin_loss``;
     'none' has shape ``input.shape[:-1]``, 'mean' averages over it.  `weight`
@@ -222,8 +304,25 @@ def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean",
     return out
 
 
-def sigmoid_focal_loss(input, target, *, alpha=0.25, gamma=2.0, reduction="none", grad=False,
-                       grad_output=None, grad_out=None):
+@overload
+def sigmoid_focal_loss(input: ArrayLike, target: ArrayLike, *, alpha: float = ...,
+                       gamma: float = ..., reduction: Reduction = ..., grad: Literal[False] = ...,
+                       grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def sigmoid_focal_loss(input: ArrayLike, target: ArrayLike, *, alpha: float = ...,
+                       gamma: float = ..., reduction: Reduction = ..., grad: Literal[True],
+                       grad_output: GradOutput = ...,
+                       grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def sigmoid_focal_loss(input: ArrayLike, target: ArrayLike, *, alpha: float = ...,
+                       gamma: float = ..., reduction: Reduction = ..., grad: bool = ...,
+                       grad_output: GradOutput = ...,
+                       grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def sigmoid_focal_loss(input: ArrayLike, target: ArrayLike, *, alpha: float = 0.25,
+                       gamma: float = 2.0, reduction: Reduction = "none", grad: bool = False,
+                       grad_output: GradOutput = None,
+                       grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """torchvision's sigmoid focal loss on logits: ``ce (1-p_t)^gamma``, times
     ``alpha y + (1-alpha)(1-y)`` when ``alpha >= 0`` (``ce`` = BCE with logits,
     ``p = sigmoid(x)``, ``p_t = p y + (1-p)(1-y)``).  Default reduction 'none'
@@ -248,9 +347,30 @@ def _samples(shape):
     return shape[0], math.prod(shape[1:])
 
 
-def balanced_binary_cross_entropy(input, target, *, beta=None, reduction="mean",
-                                  from_logits=False, grad=False, grad_output=None,
-                                  grad_out=None):
+@overload
+def balanced_binary_cross_entropy(input: ArrayLike, target: ArrayLike, *,
+                                  beta: Optional[float] = ..., reduction: Reduction = ...,
+                                  from_logits: bool = ..., grad: Literal[False] = ...,
+                                  grad_output: GradOutput = ...,
+                                  grad_out: GradOut = ...) -> Output: ...
+@overload
+def balanced_binary_cross_entropy(input: ArrayLike, target: ArrayLike, *,
+                                  beta: Optional[float] = ..., reduction: Reduction = ...,
+                                  from_logits: bool = ..., grad: Literal[True],
+                                  grad_output: GradOutput = ...,
+                                  grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def balanced_binary_cross_entropy(input: ArrayLike, target: ArrayLike, *,
+                                  beta: Optional[float] = ..., reduction: Reduction = ...,
+                                  from_logits: bool = ..., grad: bool = ...,
+                                  grad_output: GradOutput = ...,
+                                  grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def balanced_binary_cross_entropy(input: ArrayLike, target: ArrayLike, *,
+                                  beta: Optional[float] = None, reduction: Reduction = "mean",
+                                  from_logits: bool = False, grad: bool = False,
+                                  grad_output: GradOutput = None,
+                                  grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Class-balanced BCE: ``-(beta y log p + (1-beta)(1-y) log(1-p))``.
 
     ``beta=None``: per sample (first axis; a 1-d input is one sample) the
@@ -281,8 +401,22 @@ def balanced_binary_cross_entropy(input, target, *, beta=None, reduction="mean",
                         x=x, t=t, dt=dt)
 
 
-def dice_loss(input, target, *, eps=1e-3, from_logits=False, reduction="mean", squared=True,
-              grad=False, grad_output=None, grad_out=None):
+@overload
+def dice_loss(input: ArrayLike, target: ArrayLike, *, eps: float = ..., from_logits: bool = ...,
+              reduction: Reduction = ..., squared: bool = ..., grad: Literal[False] = ...,
+              grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def dice_loss(input: ArrayLike, target: ArrayLike, *, eps: float = ..., from_logits: bool = ...,
+              reduction: Reduction = ..., squared: bool = ..., grad: Literal[True],
+              grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def dice_loss(input: ArrayLike, target: ArrayLike, *, eps: float = ..., from_logits: bool = ...,
+              reduction: Reduction = ..., squared: bool = ..., grad: bool = ...,
+              grad_output: GradOutput = ..., grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def dice_loss(input: ArrayLike, target: ArrayLike, *, eps: float = 1e-3, from_logits: bool = False,
+              reduction: Reduction = "mean", squared: bool = True, grad: bool = False,
+              grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Dice loss per sample (first axis; a 0-d/1-d input is one sample):
     ``1 - 2 sum(p y) / (sum(p^2) + sum(y^2) + eps)`` (``squared=False``:
     ``sum(p) + sum(y)``), ``p = input`` or ``sigmoid(input)`` with
@@ -339,9 +473,34 @@ def _as_mask(mask, shape):
     return np.ascontiguousarray(m != 0).view(np.uint8)
 
 
-def ohem_binary_cross_entropy(input, target, mask=None, *, negative_ratio=3.0, eps=1e-6,
-                              from_logits=False, min_negatives=0, reduction="mean",
-                              grad=False, grad_output=None, grad_out=None):
+@overload
+def ohem_binary_cross_entropy(input: ArrayLike, target: ArrayLike, mask: Optional[ArrayLike] = ...,
+                              *, negative_ratio: float = ..., eps: float = ...,
+                              from_logits: bool = ..., min_negatives: int = ...,
+                              reduction: Reduction = ..., grad: Literal[False] = ...,
+                              grad_output: GradOutput = ...,
+                              grad_out: GradOut = ...) -> Output: ...
+@overload
+def ohem_binary_cross_entropy(input: ArrayLike, target: ArrayLike, mask: Optional[ArrayLike] = ...,
+                              *, negative_ratio: float = ..., eps: float = ...,
+                              from_logits: bool = ..., min_negatives: int = ...,
+                              reduction: Reduction = ..., grad: Literal[True],
+                              grad_output: GradOutput = ...,
+                              grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def ohem_binary_cross_entropy(input: ArrayLike, target: ArrayLike, mask: Optional[ArrayLike] = ...,
+                              *, negative_ratio: float = ..., eps: float = ...,
+                              from_logits: bool = ..., min_negatives: int = ...,
+                              reduction: Reduction = ..., grad: bool = ...,
+                              grad_output: GradOutput = ...,
+                              grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def ohem_binary_cross_entropy(input: ArrayLike, target: ArrayLike,
+                              mask: Optional[ArrayLike] = None, *, negative_ratio: float = 3.0,
+                              eps: float = 1e-6, from_logits: bool = False, min_negatives: int = 0,
+                              reduction: Reduction = "mean", grad: bool = False,
+                              grad_output: GradOutput = None,
+                              grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Balanced BCE with online hard-negative mining (DBNet's
     BalanceCrossEntropyLoss) over the whole batch.
 
@@ -386,7 +545,9 @@ def ohem_binary_cross_entropy(input, target, mask=None, *, negative_ratio=3.0, e
     return _finish(red, loss, value, dt, grad, g, guser)
 
 
-def hard_example_mining(losses, k=None, ratio=None, mask=None):
+@fill_doc
+def hard_example_mining(losses: ArrayLike, k: Optional[int] = None, ratio: Optional[float] = None,
+                        mask: Optional[ArrayLike] = None) -> BoolArray:
     """Boolean array shaped like `losses`, true at the `k` largest candidates
     (elements where `mask` is true; all when None).  Give exactly one of `k`
     (a count, at most the number of candidates) or `ratio`
@@ -418,8 +579,10 @@ def hard_example_mining(losses, k=None, ratio=None, mask=None):
 _SCHEMES = ("inverse_log", "inverse", "inverse_sqrt", "effective_number")
 
 
-def class_weights(target, num_classes, *, scheme="inverse_log", c=1.02, beta=0.999,
-                  ignore_index=-100):
+@fill_doc
+def class_weights(target: ArrayLike, num_classes: int, *, scheme: WeightScheme = "inverse_log",
+                  c: float = 1.02, beta: float = 0.999,
+                  ignore_index: int = -100) -> npt.NDArray[np.float64]:
     """Per-class weights from the label frequencies ``p_c`` of `target`
     (entries equal to `ignore_index` skipped).  ``'inverse_log'``:
     ``1 / ln(c + p_c)`` (ENet; unnormalised, absent classes get ``1/ln c``);
@@ -467,9 +630,32 @@ def class_weights(target, num_classes, *, scheme="inverse_log", c=1.02, beta=0.9
     return w
 
 
-def softmax_focal_loss(input, target, *, gamma=2.0, alpha=None, weight=None, ignore_index=-100,
-                       reduction="mean", axis=1, dim=None, grad=False, grad_output=None,
-                       grad_out=None):
+@overload
+def softmax_focal_loss(input: ArrayLike, target: ArrayLike, *, gamma: float = ...,
+                       alpha: Optional[ArrayLike] = ..., weight: Optional[ArrayLike] = ...,
+                       ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
+                       dim: Optional[int] = ..., grad: Literal[False] = ...,
+                       grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def softmax_focal_loss(input: ArrayLike, target: ArrayLike, *, gamma: float = ...,
+                       alpha: Optional[ArrayLike] = ..., weight: Optional[ArrayLike] = ...,
+                       ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
+                       dim: Optional[int] = ..., grad: Literal[True],
+                       grad_output: GradOutput = ...,
+                       grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def softmax_focal_loss(input: ArrayLike, target: ArrayLike, *, gamma: float = ...,
+                       alpha: Optional[ArrayLike] = ..., weight: Optional[ArrayLike] = ...,
+                       ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
+                       dim: Optional[int] = ..., grad: bool = ..., grad_output: GradOutput = ...,
+                       grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def softmax_focal_loss(input: ArrayLike, target: ArrayLike, *, gamma: float = 2.0,
+                       alpha: Optional[ArrayLike] = None, weight: Optional[ArrayLike] = None,
+                       ignore_index: int = -100, reduction: Reduction = "mean", axis: int = 1,
+                       dim: Optional[int] = None, grad: bool = False,
+                       grad_output: GradOutput = None,
+                       grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Multi-class focal loss on logits with integer targets, on the
     cross-entropy layout (classes on `axis`, default 1; ``-1`` channels-last):
     ``l = -w_y alpha_y (1 - p_y)^gamma log p_y``, ``p = softmax(input)``.

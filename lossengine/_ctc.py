@@ -1,6 +1,13 @@
 """CTC loss (kernels in csrc/ctc.c)."""
+from __future__ import annotations
+
+from typing import Literal, overload
+
 import numpy as np
 
+from ._docs import fill_doc
+from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, MaybeGrad, Output, Reduction,
+                      WithGrad)
 from . import _core as _kern
 from ._runtime import nthreads
 from ._validate import (RED_NONE, as_array, as_int, check_no_grad_args,
@@ -59,9 +66,30 @@ def _length_error(name, a, n, T, S):
                      f"got {v} for sample {n}")
 
 
-def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank=0, reduction="mean",
-             zero_infinity=False, grad=False, grad_wrt="log_probs", grad_output=None,
-             grad_out=None):
+@overload
+def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
+             target_lengths: ArrayLike, *, blank: int = ..., reduction: Reduction = ...,
+             zero_infinity: bool = ..., grad: Literal[False] = ...,
+             grad_wrt: Literal["log_probs", "logits"] = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> Output: ...
+@overload
+def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
+             target_lengths: ArrayLike, *, blank: int = ..., reduction: Reduction = ...,
+             zero_infinity: bool = ..., grad: Literal[True],
+             grad_wrt: Literal["log_probs", "logits"] = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
+             target_lengths: ArrayLike, *, blank: int = ..., reduction: Reduction = ...,
+             zero_infinity: bool = ..., grad: bool = ...,
+             grad_wrt: Literal["log_probs", "logits"] = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
+             target_lengths: ArrayLike, *, blank: int = 0, reduction: Reduction = "mean",
+             zero_infinity: bool = False, grad: bool = False,
+             grad_wrt: Literal["log_probs", "logits"] = "log_probs",
+             grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Connectionist temporal classification loss, as torch's ``F.ctc_loss``.
 
     ``log_probs``: (T, N, C) log-probabilities (e.g. a ``log_softmax`` over C),

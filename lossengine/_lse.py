@@ -1,9 +1,15 @@
 """Log-sum-exp family: softmax, log_softmax, logsumexp, softmin, cross_entropy
 and nll_loss, each with its fused gradient (kernels in csrc/cross_entropy.c)."""
+from __future__ import annotations
+
 import math
+from typing import Literal, Optional, overload
 
 import numpy as np
 
+from ._docs import fill_doc
+from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, MaybeGrad, Output, Reduction,
+                      WithGrad)
 from . import _core as _ce
 from ._runtime import nthreads
 from ._validate import (RED_MEAN, RED_NONE, as_array, as_index_target, as_int, call_buffers,
@@ -73,24 +79,83 @@ def _softmax_like(name, x, axis, dim, keepdim, grad, grad_output, grad_out):
     return y
 
 
-def softmax(input, axis=None, *, dim=None, grad=False, grad_output=None, grad_out=None):
+@overload
+def softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+            grad: Literal[False] = ..., grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> Output: ...
+@overload
+def softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+            grad: Literal[True], grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+            grad: bool = ..., grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def softmax(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] = None,
+            grad: bool = False, grad_output: GradOutput = None,
+            grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """softmax along `axis` (default -1). With grad=True returns (y, g) where g
     is the gradient of sum(grad_output * y) with respect to input."""
     return _softmax_like("softmax", input, axis, dim, False, grad, grad_output, grad_out)
 
 
-def log_softmax(input, axis=None, *, dim=None, grad=False, grad_output=None, grad_out=None):
+@overload
+def log_softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+                grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                grad_out: GradOut = ...) -> Output: ...
+@overload
+def log_softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+                grad: Literal[True], grad_output: GradOutput = ...,
+                grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def log_softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+                grad: bool = ..., grad_output: GradOutput = ...,
+                grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def log_softmax(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] = None,
+                grad: bool = False, grad_output: GradOutput = None,
+                grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """log(softmax(input)) along `axis` (default -1), computed stably."""
     return _softmax_like("log_softmax", input, axis, dim, False, grad, grad_output, grad_out)
 
 
-def softmin(input, axis=None, *, dim=None, grad=False, grad_output=None, grad_out=None):
+@overload
+def softmin(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+            grad: Literal[False] = ..., grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> Output: ...
+@overload
+def softmin(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+            grad: Literal[True], grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def softmin(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+            grad: bool = ..., grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def softmin(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] = None,
+            grad: bool = False, grad_output: GradOutput = None,
+            grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """softmax(-input) along `axis` (default -1)."""
     return _softmax_like("softmin", input, axis, dim, False, grad, grad_output, grad_out)
 
 
-def logsumexp(input, axis=None, *, dim=None, keepdim=False, grad=False, grad_output=None,
-              grad_out=None):
+@overload
+def logsumexp(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+              keepdim: bool = ..., grad: Literal[False] = ..., grad_output: GradOutput = ...,
+              grad_out: GradOut = ...) -> Output: ...
+@overload
+def logsumexp(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+              keepdim: bool = ..., grad: Literal[True], grad_output: GradOutput = ...,
+              grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def logsumexp(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+              keepdim: bool = ..., grad: bool = ..., grad_output: GradOutput = ...,
+              grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def logsumexp(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] = None,
+              keepdim: bool = False, grad: bool = False, grad_output: GradOutput = None,
+              grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """log(sum(exp(input))) along `axis` (default -1); an infinite maximum is
     handled as torch does (shift by 0), so all -inf gives -inf."""
     return _softmax_like("logsumexp", input, axis, dim, keepdim, grad, grad_output, grad_out)
@@ -190,9 +255,30 @@ def _ce_impl(name, input, target, weight, ignore_index, reduction, label_smoothi
     return out
 
 
-def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0, axis=1, dim=None, grad=False, grad_output=None,
-                  grad_out=None):
+@overload
+def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+                  ignore_index: int = ..., reduction: Reduction = ...,
+                  label_smoothing: float = ..., axis: int = ..., dim: Optional[int] = ...,
+                  grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                  grad_out: GradOut = ...) -> Output: ...
+@overload
+def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+                  ignore_index: int = ..., reduction: Reduction = ...,
+                  label_smoothing: float = ..., axis: int = ..., dim: Optional[int] = ...,
+                  grad: Literal[True], grad_output: GradOutput = ...,
+                  grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+                  ignore_index: int = ..., reduction: Reduction = ...,
+                  label_smoothing: float = ..., axis: int = ..., dim: Optional[int] = ...,
+                  grad: bool = ..., grad_output: GradOutput = ...,
+                  grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = None, *,
+                  ignore_index: int = -100, reduction: Reduction = "mean",
+                  label_smoothing: float = 0.0, axis: int = 1, dim: Optional[int] = None,
+                  grad: bool = False, grad_output: GradOutput = None,
+                  grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Cross entropy between logits `input` and `target`, as torch's
     ``F.cross_entropy``.
 
@@ -213,8 +299,26 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
                     label_smoothing, axis, grad, grad_output, grad_out, False)
 
 
-def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean", axis=1,
-             dim=None, grad=False, grad_output=None, grad_out=None):
+@overload
+def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+             ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
+             dim: Optional[int] = ..., grad: Literal[False] = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> Output: ...
+@overload
+def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+             ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
+             dim: Optional[int] = ..., grad: Literal[True], grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+             ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
+             dim: Optional[int] = ..., grad: bool = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = None, *,
+             ignore_index: int = -100, reduction: Reduction = "mean", axis: int = 1,
+             dim: Optional[int] = None, grad: bool = False, grad_output: GradOutput = None,
+             grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Negative log-likelihood of log-probabilities `input` at integer `target`,
     as torch's ``F.nll_loss`` (loss ``-w[y] * input[y]``; 'mean' divides by the
     summed weight of non-ignored targets)."""

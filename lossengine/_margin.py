@@ -6,12 +6,18 @@ triplet_margin_with_distance_loss, pairwise_distance, cosine_similarity.
 Each follows torch.nn.functional (2.13) in names, defaults, results and
 subgradients, and takes ``grad=True`` for the fused gradient.
 """
+from __future__ import annotations
+
 import functools
 import math
 import numbers
+from typing import Literal, Optional, overload
 
 import numpy as np
 
+from ._docs import fill_doc
+from ._typing import (ArrayLike, DistanceFunction, FloatArray, GradOut, GradOutput, GradOuts,
+                      Grads2, Grads3, MaybeGrad, Output, Reduction, WithGrad)
 from . import _core as _k
 from ._runtime import nthreads
 from ._validate import (RED_MEAN, RED_NONE, as_array, as_index_target, check_finite_scalar,
@@ -193,8 +199,26 @@ def _elementwise(what, kind, preds_in, pred_names, target, margin, reduction, gr
     return _result(red, loss, value, dt, grads)
 
 
-def margin_ranking_loss(input1, input2, target, *, margin=0.0, reduction="mean", grad=False,
-                        grad_output=None, grad_out=None):
+@overload
+def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                        margin: float = ..., reduction: Reduction = ...,
+                        grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                        grad_out: GradOuts = ...) -> Output: ...
+@overload
+def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                        margin: float = ..., reduction: Reduction = ..., grad: Literal[True],
+                        grad_output: GradOutput = ...,
+                        grad_out: GradOuts = ...) -> WithGrad[Grads2]: ...
+@overload
+def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                        margin: float = ..., reduction: Reduction = ..., grad: bool = ...,
+                        grad_output: GradOutput = ...,
+                        grad_out: GradOuts = ...) -> MaybeGrad[Grads2]: ...
+@fill_doc
+def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                        margin: float = 0.0, reduction: Reduction = "mean", grad: bool = False,
+                        grad_output: GradOutput = None,
+                        grad_out: GradOuts = None) -> MaybeGrad[Grads2]:
     """``max(0, -target * (input1 - input2) + margin)`` elementwise, as torch's
     ``F.margin_ranking_loss``.  The three arrays must have the same number of
     dimensions (Python scalars excepted) and broadcast together; ``target`` is
@@ -206,8 +230,25 @@ def margin_ranking_loss(input1, input2, target, *, margin=0.0, reduction="mean",
                         grad_out, True)
 
 
-def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean", grad=False,
-                         grad_output=None, grad_out=None):
+@overload
+def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float = ...,
+                         reduction: Reduction = ..., grad: Literal[False] = ...,
+                         grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float = ...,
+                         reduction: Reduction = ..., grad: Literal[True],
+                         grad_output: GradOutput = ...,
+                         grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float = ...,
+                         reduction: Reduction = ..., grad: bool = ...,
+                         grad_output: GradOutput = ...,
+                         grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float = 1.0,
+                         reduction: Reduction = "mean", grad: bool = False,
+                         grad_output: GradOutput = None,
+                         grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Hinge embedding loss, as torch's ``F.hinge_embedding_loss``: ``input``
     where ``target == 1``, ``max(0, margin - input)`` where ``target == -1``.
     Targets other than +-1 are not rejected; as in torch both parts apply to
@@ -235,8 +276,26 @@ def _target_error(what, t, bad, shape, C, lo):
                      f"{tuple(map(int, idx))} is out of range [{lo}, {C})")
 
 
-def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction="mean",
-                      grad=False, grad_output=None, grad_out=None):
+@overload
+def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = ..., margin: float = ...,
+                      weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
+                      grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                      grad_out: GradOut = ...) -> Output: ...
+@overload
+def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = ..., margin: float = ...,
+                      weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
+                      grad: Literal[True], grad_output: GradOutput = ...,
+                      grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = ..., margin: float = ...,
+                      weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
+                      grad: bool = ..., grad_output: GradOutput = ...,
+                      grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = 1, margin: float = 1.0,
+                      weight: Optional[ArrayLike] = None, *, reduction: Reduction = "mean",
+                      grad: bool = False, grad_output: GradOutput = None,
+                      grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Multi-class hinge loss, as torch's ``F.multi_margin_loss``:
     ``l_n = sum_{i != y} w_y * max(0, margin - x_y + x_i)^p / C``; ``weight``
     (C,) is indexed by the target class.  Input ``(N, C)``, ``(C)`` or 0-d;
@@ -280,8 +339,22 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction=
     return _result(red, loss, value, dt, grads)
 
 
-def multilabel_margin_loss(input, target, *, reduction="mean", grad=False, grad_output=None,
-                           grad_out=None):
+@overload
+def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                           grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                           grad_out: GradOut = ...) -> Output: ...
+@overload
+def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                           grad: Literal[True], grad_output: GradOutput = ...,
+                           grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                           grad: bool = ..., grad_output: GradOutput = ...,
+                           grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
+                           grad: bool = False, grad_output: GradOutput = None,
+                           grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Multi-label hinge loss, as torch's ``F.multilabel_margin_loss``:
     ``l_n = sum_{j in Y} sum_{k not in Y} max(0, 1 - (x_{y_j} - x_k)) / C``
     where the labels ``Y`` of a sample are its target entries up to the first
@@ -324,8 +397,26 @@ def _rows(shape):
     return math.prod(shape[:-1]), shape[-1]
 
 
-def cosine_embedding_loss(input1, input2, target, *, margin=0.0, reduction="mean", grad=False,
-                          grad_output=None, grad_out=None):
+@overload
+def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                          margin: float = ..., reduction: Reduction = ...,
+                          grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                          grad_out: GradOuts = ...) -> Output: ...
+@overload
+def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                          margin: float = ..., reduction: Reduction = ..., grad: Literal[True],
+                          grad_output: GradOutput = ...,
+                          grad_out: GradOuts = ...) -> WithGrad[Grads2]: ...
+@overload
+def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                          margin: float = ..., reduction: Reduction = ..., grad: bool = ...,
+                          grad_output: GradOutput = ...,
+                          grad_out: GradOuts = ...) -> MaybeGrad[Grads2]: ...
+@fill_doc
+def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                          margin: float = 0.0, reduction: Reduction = "mean", grad: bool = False,
+                          grad_output: GradOutput = None,
+                          grad_out: GradOuts = None) -> MaybeGrad[Grads2]:
     """Cosine embedding loss, as torch's ``F.cosine_embedding_loss``:
     ``cos = sum(x1 x2) / sqrt((sum x1^2 + 1e-12)(sum x2^2 + 1e-12))`` per row
     (eps on the squared norms, as torch); ``1 - cos`` where ``target == 1``,
@@ -408,8 +499,29 @@ def _triplet(what, anchor, positive, negative, margin, dist, p, eps, doff, dscal
     return _result(red, loss, value, dt, grads)
 
 
-def triplet_margin_loss(anchor, positive, negative, *, margin=1.0, p=2.0, eps=1e-6, swap=False,
-                        reduction="mean", grad=False, grad_output=None, grad_out=None):
+@overload
+def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
+                        margin: float = ..., p: float = ..., eps: float = ..., swap: bool = ...,
+                        reduction: Reduction = ..., grad: Literal[False] = ...,
+                        grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+@overload
+def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
+                        margin: float = ..., p: float = ..., eps: float = ..., swap: bool = ...,
+                        reduction: Reduction = ..., grad: Literal[True],
+                        grad_output: GradOutput = ...,
+                        grad_out: GradOuts = ...) -> WithGrad[Grads3]: ...
+@overload
+def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
+                        margin: float = ..., p: float = ..., eps: float = ..., swap: bool = ...,
+                        reduction: Reduction = ..., grad: bool = ...,
+                        grad_output: GradOutput = ...,
+                        grad_out: GradOuts = ...) -> MaybeGrad[Grads3]: ...
+@fill_doc
+def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
+                        margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                        reduction: Reduction = "mean", grad: bool = False,
+                        grad_output: GradOutput = None,
+                        grad_out: GradOuts = None) -> MaybeGrad[Grads3]:
     """Triplet margin loss, as torch's ``F.triplet_margin_loss``:
     ``max(margin + d(a, p) - d(a, n), 0)`` with ``d(x, y) = ||x - y + eps||_p``
     over the last axis (``pairwise_distance``: eps is added to the
@@ -466,9 +578,34 @@ def _cos_axis(ax, ndim):
     return normalize_axis(ax, ndim, "axis")
 
 
-def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
-                                      margin=1.0, swap=False, reduction="mean", grad=False,
-                                      grad_output=None, grad_out=None):
+@overload
+def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike,
+                                      *, distance_function: DistanceFunction = ...,
+                                      margin: float = ..., swap: bool = ...,
+                                      reduction: Reduction = ..., grad: Literal[False] = ...,
+                                      grad_output: GradOutput = ...,
+                                      grad_out: GradOuts = ...) -> Output: ...
+@overload
+def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike,
+                                      *, distance_function: DistanceFunction = ...,
+                                      margin: float = ..., swap: bool = ...,
+                                      reduction: Reduction = ..., grad: Literal[True],
+                                      grad_output: GradOutput = ...,
+                                      grad_out: GradOuts = ...) -> WithGrad[Grads3]: ...
+@overload
+def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike,
+                                      *, distance_function: DistanceFunction = ...,
+                                      margin: float = ..., swap: bool = ...,
+                                      reduction: Reduction = ..., grad: bool = ...,
+                                      grad_output: GradOutput = ...,
+                                      grad_out: GradOuts = ...) -> MaybeGrad[Grads3]: ...
+@fill_doc
+def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike,
+                                      *, distance_function: DistanceFunction = None,
+                                      margin: float = 1.0, swap: bool = False,
+                                      reduction: Reduction = "mean", grad: bool = False,
+                                      grad_output: GradOutput = None,
+                                      grad_out: GradOuts = None) -> MaybeGrad[Grads3]:
     """Triplet loss with a chosen distance, as torch's
     ``F.triplet_margin_with_distance_loss``:
     ``max(margin + d(a, p) - d(a, n), 0)``, ``swap`` as in
@@ -520,8 +657,22 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
 
 # --------------------------------------------------------------------------
 # distances
-def pairwise_distance(x1, x2, *, p=2.0, eps=1e-6, keepdim=False, grad=False, grad_output=None,
-                      grad_out=None):
+@overload
+def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = ..., eps: float = ...,
+                      keepdim: bool = ..., grad: Literal[False] = ...,
+                      grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+@overload
+def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = ..., eps: float = ...,
+                      keepdim: bool = ..., grad: Literal[True], grad_output: GradOutput = ...,
+                      grad_out: GradOuts = ...) -> WithGrad[Grads2]: ...
+@overload
+def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = ..., eps: float = ...,
+                      keepdim: bool = ..., grad: bool = ..., grad_output: GradOutput = ...,
+                      grad_out: GradOuts = ...) -> MaybeGrad[Grads2]: ...
+@fill_doc
+def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False, grad: bool = False, grad_output: GradOutput = None,
+                      grad_out: GradOuts = None) -> MaybeGrad[Grads2]:
     """``||x1 - x2 + eps||_p`` over the last axis, as torch's
     ``F.pairwise_distance`` (eps is added to the difference; any real ``p``,
     ``inf`` too).  ``x1`` and ``x2`` broadcast together.  With ``grad=True``
@@ -560,8 +711,23 @@ def _pair(what, preds, scalars, xs, shape, move, out_shape, N, D, dist, p, eps, 
     return out
 
 
-def cosine_similarity(x1, x2, *, axis=1, eps=1e-8, dim=None, grad=False, grad_output=None,
-                      grad_out=None):
+@overload
+def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = ..., eps: float = ...,
+                      dim: Optional[int] = ..., grad: Literal[False] = ...,
+                      grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+@overload
+def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = ..., eps: float = ...,
+                      dim: Optional[int] = ..., grad: Literal[True], grad_output: GradOutput = ...,
+                      grad_out: GradOuts = ...) -> WithGrad[Grads2]: ...
+@overload
+def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = ..., eps: float = ...,
+                      dim: Optional[int] = ..., grad: bool = ..., grad_output: GradOutput = ...,
+                      grad_out: GradOuts = ...) -> MaybeGrad[Grads2]: ...
+@fill_doc
+def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = 1, eps: float = 1e-8,
+                      dim: Optional[int] = None, grad: bool = False,
+                      grad_output: GradOutput = None,
+                      grad_out: GradOuts = None) -> MaybeGrad[Grads2]:
     """Cosine similarity along ``axis`` (default 1; ``dim=`` is an alias), as
     torch 2.13's ``F.cosine_similarity``: ``sum((x1 / max(||x1||, eps)) *
     (x2 / max(||x2||, eps)))`` — each norm clamped separately.  The gradient

@@ -8,12 +8,18 @@ shape of the prediction it belongs to, summed over the broadcast dimensions
 when the prediction is the smaller array.  Same-shape inputs take a fast path
 without copies (C-contiguous arrays of the compute dtype are used in place).
 """
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
+from typing import Literal, Optional, overload
 
 import numpy as np
 
+from ._docs import fill_doc
+from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, GradOuts, MaybeGrad, Output,
+                      Reduction, VarGrads, WithGrad)
 from . import _core as _k
 from ._runtime import nthreads
 from ._validate import (STREAM_GRAD, STREAM_LOSS, RED_MEAN, RED_NONE, RED_SUM, as_array,
@@ -153,8 +159,22 @@ def _two_array_loss(name, op, input, target, red, weight, grad, grad_output, gra
     return out
 
 
-def l1_loss(input, target, *, reduction="mean", weight=None, grad=False, grad_output=None,
-            grad_out=None):
+@overload
+def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+            weight: Optional[ArrayLike] = ..., grad: Literal[False] = ...,
+            grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+            weight: Optional[ArrayLike] = ..., grad: Literal[True], grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+            weight: Optional[ArrayLike] = ..., grad: bool = ..., grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
+            weight: Optional[ArrayLike] = None, grad: bool = False, grad_output: GradOutput = None,
+            grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Mean absolute error ``|input - target|``, as torch's ``F.l1_loss``.
 
     ``weight`` (shaped like input) multiplies each element's loss; with it,
@@ -167,8 +187,22 @@ def l1_loss(input, target, *, reduction="mean", weight=None, grad=False, grad_ou
                            grad_out, warn=True, weight_mean_sum=True)
 
 
-def mse_loss(input, target, *, reduction="mean", weight=None, grad=False, grad_output=None,
-             grad_out=None):
+@overload
+def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+             weight: Optional[ArrayLike] = ..., grad: Literal[False] = ...,
+             grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+             weight: Optional[ArrayLike] = ..., grad: Literal[True], grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+             weight: Optional[ArrayLike] = ..., grad: bool = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
+             weight: Optional[ArrayLike] = None, grad: bool = False,
+             grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Squared error ``(input - target)**2``, as torch's ``F.mse_loss``
     (``weight`` as in :func:`l1_loss`: 'mean' divides by ``sum(weight)``)."""
     red = reduction_code(reduction)
@@ -176,8 +210,22 @@ def mse_loss(input, target, *, reduction="mean", weight=None, grad=False, grad_o
                            grad_out, warn=True, weight_mean_sum=True)
 
 
-def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0, grad=False, grad_output=None,
-                   grad_out=None):
+@overload
+def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                   beta: float = ..., grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                   grad_out: GradOut = ...) -> Output: ...
+@overload
+def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                   beta: float = ..., grad: Literal[True], grad_output: GradOutput = ...,
+                   grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                   beta: float = ..., grad: bool = ..., grad_output: GradOutput = ...,
+                   grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
+                   beta: float = 1.0, grad: bool = False, grad_output: GradOutput = None,
+                   grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Smooth L1: ``0.5 z**2 / beta`` for ``z = |input - target| < beta``, else
     ``z - 0.5 beta``; ``beta = 0`` is :func:`l1_loss`.  Negative beta raises
     ValueError."""
@@ -191,8 +239,23 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0, grad=False, gra
                            grad_out, p1=beta, warn=True)
 
 
-def huber_loss(input, target, *, reduction="mean", delta=1.0, weight=None, grad=False,
-               grad_output=None, grad_out=None):
+@overload
+def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+               delta: float = ..., weight: Optional[ArrayLike] = ..., grad: Literal[False] = ...,
+               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+               delta: float = ..., weight: Optional[ArrayLike] = ..., grad: Literal[True],
+               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+               delta: float = ..., weight: Optional[ArrayLike] = ..., grad: bool = ...,
+               grad_output: GradOutput = ...,
+               grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
+               delta: float = 1.0, weight: Optional[ArrayLike] = None, grad: bool = False,
+               grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Huber loss: ``0.5 z**2`` for ``z = |input - target| < delta``, else
     ``delta (z - 0.5 delta)``.  ``delta`` must be positive.  With ``weight``,
     'mean' divides by the element count (torch's rule, unlike L1/MSE)."""
@@ -205,8 +268,26 @@ def huber_loss(input, target, *, reduction="mean", delta=1.0, weight=None, grad=
                            grad_out, p1=delta, warn=True)
 
 
-def poisson_nll_loss(input, target, *, log_input=True, full=False, eps=1e-8, reduction="mean",
-                     grad=False, grad_output=None, grad_out=None):
+@overload
+def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = ...,
+                     full: bool = ..., eps: float = ..., reduction: Reduction = ...,
+                     grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                     grad_out: GradOut = ...) -> Output: ...
+@overload
+def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = ...,
+                     full: bool = ..., eps: float = ..., reduction: Reduction = ...,
+                     grad: Literal[True], grad_output: GradOutput = ...,
+                     grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = ...,
+                     full: bool = ..., eps: float = ..., reduction: Reduction = ...,
+                     grad: bool = ..., grad_output: GradOutput = ...,
+                     grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = True,
+                     full: bool = False, eps: float = 1e-8, reduction: Reduction = "mean",
+                     grad: bool = False, grad_output: GradOutput = None,
+                     grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Poisson negative log likelihood, as torch's ``F.poisson_nll_loss``:
     ``exp(input) - target*input`` (``log_input=True``) or
     ``input - target*log(input + eps)``; ``full=True`` adds the Stirling term
@@ -224,8 +305,26 @@ _KL_MEAN_WARNING = ("reduction: 'mean' divides the total loss by both the batch 
                     "'batchmean' in the next major release.")
 
 
-def kl_div(input, target, *, reduction="mean", log_target=False, grad=False, grad_output=None,
-           grad_out=None):
+@overload
+def kl_div(input: ArrayLike, target: ArrayLike, *,
+           reduction: Literal["none", "mean", "sum", "batchmean"] = ..., log_target: bool = ...,
+           grad: Literal[False] = ..., grad_output: GradOutput = ...,
+           grad_out: GradOut = ...) -> Output: ...
+@overload
+def kl_div(input: ArrayLike, target: ArrayLike, *,
+           reduction: Literal["none", "mean", "sum", "batchmean"] = ..., log_target: bool = ...,
+           grad: Literal[True], grad_output: GradOutput = ...,
+           grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def kl_div(input: ArrayLike, target: ArrayLike, *,
+           reduction: Literal["none", "mean", "sum", "batchmean"] = ..., log_target: bool = ...,
+           grad: bool = ..., grad_output: GradOutput = ...,
+           grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def kl_div(input: ArrayLike, target: ArrayLike, *,
+           reduction: Literal["none", "mean", "sum", "batchmean"] = "mean",
+           log_target: bool = False, grad: bool = False, grad_output: GradOutput = None,
+           grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """KL divergence pointwise terms ``target*(log(target) - input)`` for
     log-probabilities ``input``, as torch's ``F.kl_div`` (``xlogy`` semantics:
     0 where target == 0, NaN where target < 0); ``log_target=True`` reads
@@ -251,8 +350,25 @@ def _is_scalar_var(var):
     return isinstance(var, numbers.Real) and not isinstance(var, (bool, np.generic, np.ndarray))
 
 
-def gaussian_nll_loss(input, target, var, *, full=False, eps=1e-6, reduction="mean", grad=False,
-                      grad_output=None, grad_out=None):
+@overload
+def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, full: bool = ...,
+                      eps: float = ..., reduction: Reduction = ..., grad: Literal[False] = ...,
+                      grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+@overload
+def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, full: bool = ...,
+                      eps: float = ..., reduction: Reduction = ..., grad: Literal[True],
+                      grad_output: GradOutput = ...,
+                      grad_out: GradOuts = ...) -> WithGrad[VarGrads]: ...
+@overload
+def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, full: bool = ...,
+                      eps: float = ..., reduction: Reduction = ..., grad: bool = ...,
+                      grad_output: GradOutput = ...,
+                      grad_out: GradOuts = ...) -> MaybeGrad[VarGrads]: ...
+@fill_doc
+def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, full: bool = False,
+                      eps: float = 1e-6, reduction: Reduction = "mean", grad: bool = False,
+                      grad_output: GradOutput = None,
+                      grad_out: GradOuts = None) -> MaybeGrad[VarGrads]:
     """Gaussian negative log likelihood, as torch's ``F.gaussian_nll_loss``:
     ``0.5*(log(v) + (input - target)**2 / v)`` (+ ``0.5*log(2*pi)`` with
     ``full``) with ``v = max(var, eps)``.
