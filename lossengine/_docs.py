@@ -7,12 +7,21 @@ the doctests see).  Everything else in a docstring is left as written.
 """
 import re
 import textwrap
+from typing import Any, Callable, TypeVar
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 SNIPPETS = {
     "reduction": """
         reduction : {'none', 'mean', 'sum'}, default 'mean'
             ``'none'``: the unreduced loss; ``'mean'``: its mean (see the
             function's description for the divisor); ``'sum'``: its sum.""",
+    "sm_axis": """
+        axis : int, optional
+            The axis to reduce over (default -1, the last).
+        dim : int, optional
+            Alias of `axis` (torch's name); giving both with different values
+            raises ``ValueError``.""",
     "grad": """
         grad : bool, default False
             Also return the gradient, computed in the same kernel pass:
@@ -76,7 +85,7 @@ SNIPPETS = {
 _LINE = re.compile(r"^(\s*)%\((\w+)\)s\s*$")
 
 
-def _fill(doc):
+def _fill(doc: str) -> str:
     out = []
     for line in doc.split("\n"):
         m = _LINE.match(line)
@@ -88,7 +97,7 @@ def _fill(doc):
     return "\n".join(out)
 
 
-def fill_doc(func):
+def fill_doc(func: _F) -> _F:
     """Decorator: expand the ``%(key)s`` lines of `func`'s docstring."""
     if func.__doc__:
         func.__doc__ = _fill(func.__doc__)

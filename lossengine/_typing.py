@@ -6,7 +6,7 @@ loss or a 0-d input.  With ``grad=True`` it returns ``(output, gradient)``;
 the gradient is an array shaped like its prediction, or a tuple of them (in
 argument order) when a function has several predictions.
 """
-from typing import Any, Callable, Literal, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Callable, Literal, Optional, Sequence, Tuple, TypedDict, TypeVar, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +18,8 @@ except ImportError:             # pragma: no cover
 
 __all__ = ["ArrayLike", "FloatArray", "BoolArray", "Output", "Reduction", "GradOutput",
            "GradOut", "GradOuts", "Grads2", "Grads3", "PreluGrads", "VarGrads",
-           "DistanceFunction", "WeightScheme", "WithGrad", "MaybeGrad"]
+           "DistanceFunction", "WeightScheme", "WithGrad", "MaybeGrad",
+           "BuildInfo", "OutputCacheInfo"]
 
 #: Anything :func:`numpy.asarray` accepts (arrays, nested lists, scalars).
 ArrayLike: TypeAlias = npt.ArrayLike
@@ -56,3 +57,18 @@ _G = TypeVar("_G")
 WithGrad: TypeAlias = Tuple[Output, _G]
 #: The result when ``grad`` is only known at run time (a ``bool`` variable).
 MaybeGrad: TypeAlias = Union[Output, Tuple[Output, _G]]
+
+
+class BuildInfo(TypedDict):
+    """:func:`lossengine.build_info`."""
+    openmp: bool
+    compiler: str
+
+
+class OutputCacheInfo(TypedDict):
+    """:func:`lossengine.get_output_cache`."""
+    limit: int
+    cached_bytes: int
+    cached_blocks: int
+    hits: int
+    misses: int
