@@ -615,7 +615,7 @@ def softshrink(input: ArrayLike, lambd: float = ..., *, grad: bool = ...,
 @fill_doc
 def softshrink(input: ArrayLike, lambd: float = 0.5, *, grad: bool = False,
                grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
-    """``x - lambd`` above `lambd`, ``x + lambd`` below ``-lambd``, 0 in between, as torch's ``F.softshrink``.
+    """Soft shrinkage: ``x -+ lambd`` outside ``[-lambd, lambd]``, else 0 (``F.softshrink``).
 
     The derivative is 0 on ``[-lambd, lambd]``.
 

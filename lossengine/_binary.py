@@ -159,7 +159,7 @@ def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[A
                          *, reduction: Reduction = "mean", grad: bool = False,
                          grad_output: GradOutput = None,
                          grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
-    """Binary cross entropy between probabilities and targets, as torch's ``F.binary_cross_entropy``.
+    """Binary cross entropy of probabilities, as torch's ``F.binary_cross_entropy``.
 
     ``-w [y log x + (1 - y) log(1 - x)]`` with each log clamped at -100.
 
@@ -179,8 +179,8 @@ def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[A
     Returns
     -------
     loss : ndarray or numpy scalar
-        The per-element losses (shaped like `input`) for ``reduction='none'``, else a NumPy scalar; in the compute
-        dtype.
+        The per-element losses (shaped like `input`) for ``reduction='none'``,
+        else a NumPy scalar; in the compute dtype.
     %(ret_grad)s
 
     Raises
@@ -268,8 +268,8 @@ def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
     Returns
     -------
     loss : ndarray or numpy scalar
-        The per-element losses (shaped like `input`) for ``reduction='none'``, else a NumPy scalar; in the compute
-        dtype.
+        The per-element losses (shaped like `input`) for ``reduction='none'``,
+        else a NumPy scalar; in the compute dtype.
     %(ret_grad)s
 
     Raises
@@ -342,8 +342,8 @@ def soft_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reductio
     Returns
     -------
     loss : ndarray or numpy scalar
-        The per-element losses (shaped like `input`) for ``reduction='none'``, else a NumPy scalar; in the compute
-        dtype.
+        The per-element losses (shaped like `input`) for ``reduction='none'``,
+        else a NumPy scalar; in the compute dtype.
     %(ret_grad)s
 
     Raises
@@ -416,8 +416,8 @@ def multilabel_soft_margin_loss(input: ArrayLike, target: ArrayLike,
     Returns
     -------
     loss : ndarray or numpy scalar
-        The per-sample losses (``input.shape[:-1]``) for ``reduction='none'``, else a NumPy scalar; in the compute
-        dtype.
+        The per-sample losses (``input.shape[:-1]``) for ``reduction='none'``,
+        else a NumPy scalar; in the compute dtype.
     %(ret_grad)s
 
     Raises
@@ -507,8 +507,8 @@ def sigmoid_focal_loss(input: ArrayLike, target: ArrayLike, *, alpha: float = 0.
     Returns
     -------
     loss : ndarray or numpy scalar
-        The per-element losses (shaped like `input`) for ``reduction='none'``, else a NumPy scalar; in the compute
-        dtype.
+        The per-element losses (shaped like `input`) for ``reduction='none'``,
+        else a NumPy scalar; in the compute dtype.
     %(ret_grad)s
 
     Raises
@@ -601,8 +601,8 @@ def balanced_binary_cross_entropy(input: ArrayLike, target: ArrayLike, *,
     Returns
     -------
     loss : ndarray or numpy scalar
-        The per-element losses (shaped like `input`) for ``reduction='none'``, else a NumPy scalar; in the compute
-        dtype.
+        The per-element losses (shaped like `input`) for ``reduction='none'``,
+        else a NumPy scalar; in the compute dtype.
     %(ret_grad)s
 
     Raises
@@ -707,8 +707,8 @@ def dice_loss(input: ArrayLike, target: ArrayLike, *, eps: float = 1e-3, from_lo
     --------
     >>> import numpy as np
     >>> import lossengine as le
-    >>> loss, g = le.dice_loss(np.array([[0.9, 0.1], [0.2, 0.7]]), np.array([[1.0, 0.0], [0.0, 1.0]]),
-    ...                         grad=True)
+    >>> p = np.array([[0.9, 0.1], [0.2, 0.7]])
+    >>> loss, g = le.dice_loss(p, np.array([[1.0, 0.0], [0.0, 1.0]]), grad=True)
     >>> round(float(loss), 4)
     0.0485
     >>> g.shape
@@ -827,8 +827,8 @@ def ohem_binary_cross_entropy(input: ArrayLike, target: ArrayLike,
     Returns
     -------
     loss : ndarray or numpy scalar
-        The per-element losses times the selection for ``reduction='none'``, else a NumPy scalar; in the compute
-        dtype.
+        The per-element losses times the selection for ``reduction='none'``,
+        else a NumPy scalar; in the compute dtype.
     %(ret_grad)s
 
     Raises
@@ -1103,8 +1103,8 @@ def softmax_focal_loss(input: ArrayLike, target: ArrayLike, *, gamma: float = 2.
     Returns
     -------
     loss : ndarray or numpy scalar
-        The per-position losses (`input`'s shape without the class axis) for ``reduction='none'``, else a NumPy scalar; in the compute
-        dtype.
+        The per-position losses (`input`'s shape without the class axis) for
+        ``reduction='none'``, else a NumPy scalar; in the compute dtype.
     %(ret_grad)s
 
     Raises

@@ -219,7 +219,7 @@ def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike,
                         margin: float = 0.0, reduction: Reduction = "mean", grad: bool = False,
                         grad_output: GradOutput = None,
                         grad_out: GradOuts = None) -> MaybeGrad[Grads2]:
-    """Margin ranking loss ``max(0, -target * (input1 - input2) + margin)``, as torch's ``F.margin_ranking_loss``.
+    """Ranking loss ``max(0, -target * (input1 - input2) + margin)`` (``F.margin_ranking_loss``).
 
     The three arrays must have the same number of dimensions (Python scalars
     excepted) and broadcast together; `target` is not checked (any value,
@@ -407,8 +407,8 @@ def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = 1, margin: f
     Returns
     -------
     loss : ndarray or numpy scalar
-        The ``(N,)`` per-sample losses for ``reduction='none'``, else a NumPy scalar; in the compute
-        dtype.
+        The ``(N,)`` per-sample losses for ``reduction='none'``, else a NumPy
+        scalar; in the compute dtype.
     grad : ndarray
         Only with ``grad=True``, as ``(loss, grad)``: the gradient with respect
         to `input` (times `grad_output`), shaped like `input`.
@@ -506,8 +506,8 @@ def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Re
     Returns
     -------
     loss : ndarray or numpy scalar
-        ``(N,)`` for a 2-d input, 0-d otherwise, for ``reduction='none'``, else a NumPy scalar; in the compute
-        dtype.
+        ``(N,)`` for a 2-d input, 0-d otherwise, for ``reduction='none'``, else
+        a NumPy scalar; in the compute dtype.
     grad : ndarray
         Only with ``grad=True``, as ``(loss, grad)``: the gradient with respect
         to `input` (times `grad_output`), shaped like `input`.
@@ -737,7 +737,7 @@ def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayL
                         reduction: Reduction = "mean", grad: bool = False,
                         grad_output: GradOutput = None,
                         grad_out: GradOuts = None) -> MaybeGrad[Grads3]:
-    """Triplet margin loss ``max(margin + d(a, p) - d(a, n), 0)``, as torch's ``F.triplet_margin_loss``.
+    """Triplet loss ``max(margin + d(a, p) - d(a, n), 0)``, as torch's ``F.triplet_margin_loss``.
 
     ``d(x, y) = ||x - y + eps||_p`` over the last axis (:func:`pairwise_distance`:
     `eps` is added to the difference).

@@ -185,7 +185,8 @@ def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean
     input : array_like
         Predictions.
     target : array_like
-        Targets; broadcast with `input` by NumPy's rules (torch's UserWarning when the shapes differ).
+        Targets; broadcast with `input` by NumPy's rules (torch's UserWarning
+        when the shapes differ).
     %(reduction)s
     weight : array_like, optional
         Multiplies each element's loss (shaped like `input`); with it,
@@ -251,7 +252,8 @@ def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mea
     input : array_like
         Predictions.
     target : array_like
-        Targets; broadcast with `input` by NumPy's rules (torch's UserWarning when the shapes differ).
+        Targets; broadcast with `input` by NumPy's rules (torch's UserWarning
+        when the shapes differ).
     %(reduction)s
     weight : array_like, optional
         Multiplies each element's loss (shaped like `input`); with it,
@@ -318,7 +320,8 @@ def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction 
     input : array_like
         Predictions.
     target : array_like
-        Targets; broadcast with `input` by NumPy's rules (torch's UserWarning when the shapes differ).
+        Targets; broadcast with `input` by NumPy's rules (torch's UserWarning
+        when the shapes differ).
     %(reduction)s
     beta : float, default 1.0
         Where the loss turns from quadratic to linear, ``>= 0``.
@@ -390,7 +393,8 @@ def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "m
     input : array_like
         Predictions.
     target : array_like
-        Targets; broadcast with `input` by NumPy's rules (torch's UserWarning when the shapes differ).
+        Targets; broadcast with `input` by NumPy's rules (torch's UserWarning
+        when the shapes differ).
     %(reduction)s
     delta : float, default 1.0
         Where the loss turns from quadratic to linear, ``> 0``.
