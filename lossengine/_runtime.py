@@ -71,6 +71,10 @@ def set_num_threads(n: int) -> None:
         follow the OpenMP runtime's limit (``OMP_NUM_THREADS``,
         ``threadpoolctl.threadpool_limits``).
 
+    Returns
+    -------
+    None
+
     Raises
     ------
     ValueError
@@ -120,6 +124,11 @@ def isa() -> str:
 
     ``LOSSENGINE_ISA`` (read at import) selects a lower level than the best.
 
+    Returns
+    -------
+    str
+        The level every kernel runs at.
+
     Examples
     --------
     >>> import lossengine as le
@@ -131,6 +140,11 @@ def isa() -> str:
 
 def best_isa() -> str:
     """Name of the best SIMD level this CPU supports (see :func:`isa`).
+
+    Returns
+    -------
+    str
+        ``'baseline'``, ``'avx2'`` or ``'avx512'``.
 
     Examples
     --------
@@ -152,7 +166,14 @@ def _set_isa(name):
 
 
 def build_info() -> BuildInfo:
-    """Facts of the build: ``{'openmp': bool, 'compiler': str}``.
+    """Facts of the build.
+
+    Returns
+    -------
+    dict
+        ``{'openmp': bool, 'compiler': str}``: whether the core was built
+        with OpenMP (without it every kernel runs on one thread) and the C
+        compiler's name and version.
 
     Examples
     --------
@@ -178,6 +199,10 @@ def set_output_cache(nbytes: int) -> None:
         Bytes, ``>= 0``; 0 turns the cache off and frees what it holds.  The
         default is 1 GiB (an eighth of the physical memory if that is less), or
         the ``LOSSENGINE_OUTPUT_CACHE`` environment variable read at import.
+
+    Returns
+    -------
+    None
 
     Raises
     ------
@@ -216,6 +241,10 @@ def get_output_cache() -> OutputCacheInfo:
 
 def empty_output_cache() -> None:
     """Free the memory the output cache holds (arrays in use are untouched).
+
+    Returns
+    -------
+    None
 
     Examples
     --------
