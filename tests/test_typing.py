@@ -14,12 +14,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 # lossengine's own bodies are not annotated throughout: check how it is used,
 # as mypy does for an installed package, not its internals
+# lossengine.init and lossengine.optim are not annotated yet: calls into them
+# are allowed (their results are Any) rather than reported as untyped calls.
 CONFIG = """\
 [mypy]
 strict = True
 show_error_codes = True
+untyped_calls_exclude = lossengine.init, lossengine.optim
 [mypy-lossengine.*]
 follow_imports = silent
+[mypy-sklearn.*]
+ignore_missing_imports = True
 """
 
 
@@ -43,19 +48,31 @@ def _examples():
     return sorted(os.path.join("examples", f) for f in os.listdir(d) if f.endswith(".py"))
 
 
-def test_mypy(tmp_path):
-    usage = os.path.join("tests", "typing_usage.py")
-    errors = os.path.join("tests", "typing_errors.py")
-    out = _mypy(tmp_path, [usage, errors, *_examples()])
+def _by_file(out):
     by_file = {}
     for line in out:
         m = re.match(r"^(.*?):(\d+): (error|note): (.*)$", line)
         if m:
             by_file.setdefault(os.path.normpath(m.group(1)), []).append(
                 (int(m.group(2)), m.group(3), m.group(4)))
-    # the usage file and the examples: no complaint at all
-    for f in [usage, *_examples()]:
-        assert not by_file.get(os.path.normpath(f)), f"mypy on {f}:\n" + "\n".join(out)
+    return by_file
+
+
+def test_mypy_examples(tmp_path):
+    files = _examples()
+    if not files:
+        pytest.skip("no examples/ directory")
+    out = _mypy(tmp_path, files)
+    assert not _by_file(out), "mypy on examples/:\n" + "\n".join(out)
+
+
+def test_mypy(tmp_path):
+    usage = os.path.join("tests", "typing_usage.py")
+    errors = os.path.join("tests", "typing_errors.py")
+    out = _mypy(tmp_path, [usage, errors])
+    by_file = _by_file(out)
+    # the usage file: no complaint at all
+    assert not by_file.get(os.path.normpath(usage)), f"mypy on {usage}:\n" + "\n".join(out)
     # the misuses: an error on every marked line, and nowhere else
     with open(os.path.join(ROOT, errors)) as fh:
         lines = fh.read().splitlines()
