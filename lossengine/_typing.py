@@ -6,15 +6,11 @@ loss or a 0-d input.  With ``grad=True`` it returns ``(output, gradient)``;
 the gradient is an array shaped like its prediction, or a tuple of them (in
 argument order) when a function has several predictions.
 """
-from typing import Any, Callable, Literal, Optional, Sequence, Tuple, TypedDict, TypeVar, Union
+from typing import (Any, Callable, Literal, Optional, Sequence, Tuple, TypeAlias, TypedDict,
+                    TypeVar, Union)
 
 import numpy as np
 import numpy.typing as npt
-
-try:                            # Python >= 3.10
-    from typing import TypeAlias
-except ImportError:             # pragma: no cover
-    TypeAlias = Any             # type: ignore[misc,assignment]
 
 __all__ = ["ArrayLike", "FloatArray", "BoolArray", "Output", "Reduction", "GradOutput",
            "GradOut", "GradOuts", "Grads2", "Grads3", "PreluGrads", "VarGrads",

@@ -86,7 +86,7 @@ The classes below :class:`Criterion` are generated from the registry by
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Tuple, cast
+from typing import Any, Callable, Literal, Optional, Tuple, cast  # noqa: F401
 
 from . import _activations, _binary, _ctc, _lse, _margin, _pointwise  # noqa: F401
 from ._typing import ({typing_names})
@@ -144,7 +144,8 @@ class Criterion:
                 raise TypeError(f"{{type(self).__name__}}() got an unexpected keyword "
                                 f"argument {{n!r}}")
             if n in names[:len(args)]:
-                raise TypeError(f"{{type(self).__name__}}() got multiple values for argument {{n!r}}")
+                raise TypeError(f"{{type(self).__name__}}() got multiple values for "
+                                f"argument {{n!r}}")
             kw[n] = v
         for n, v in kw.items():
             setattr(self, n, v)
@@ -163,27 +164,32 @@ class Criterion:
         return type(self)._func(*inputs, **self._kwargs(), grad=True, grad_output=grad_output,
                                 grad_out=grad_out)
 
-    def __call__(self, *inputs: Any) -> Any:
+    def _forward(self, *inputs: Any) -> Any:
         """The loss of `inputs` (the functional form's positional arrays)."""
         return self._run(inputs)
 
-    def forward(self, *inputs: Any) -> Any:
-        """The loss of `inputs`; the same as calling the criterion."""
-        return self._run(inputs)
-
-    def forward_backward(self, *inputs: Any, grad_output: Any = None, grad_out: Any = None) -> Any:
+    def _forward_backward(self, *inputs: Any, grad_output: Any = None,
+                          grad_out: Any = None) -> Any:
         """``(loss, gradient(s))`` for `inputs` in one fused pass."""
         return self._run_grad(inputs, grad_output, grad_out)
 
-    def backward(self, grad_output: Any = 1.0) -> Any:
+    def _backward(self, grad_output: Any = 1.0) -> Any:
         """Gradient(s) for the inputs of the last call, scaled by `grad_output`.
 
         Raises ``RuntimeError`` before any forward call.
         """
         if self._last is None:
-            raise RuntimeError(f"{{type(self).__name__}}.backward() called before any forward call")
+            raise RuntimeError(f"{{type(self).__name__}}.backward() called before any "
+                               "forward call")
         return type(self)._func(*self._last, **self._kwargs(), grad=True,
                                 grad_output=grad_output)[1]
+
+    # declared as callables (as torch.nn.Module.forward) so that each criterion
+    # may spell out its own arrays without breaking the override rules
+    __call__: Callable[..., Any] = _forward
+    forward: Callable[..., Any] = _forward
+    forward_backward: Callable[..., Any] = _forward_backward
+    backward: Callable[..., Any] = _backward
 
     def __repr__(self) -> str:
         args = ", ".join(f"{{n}}={{getattr(self, n)!r}}" for n, d in self._ctor
@@ -327,7 +333,7 @@ def _class_source(e):
     L.append("")
     L.append(f"    def backward(self, grad_output: GradOutput = 1.0) -> {gtype}:")
     L.append('        """The gradient for the inputs of the last call, times `grad_output`."""')
-    L.append(f"        return cast({gtype}, super().backward(grad_output))")
+    L.append(f"        return cast({gtype}, self._backward(grad_output))")
     return L
 
 
