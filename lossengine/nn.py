@@ -520,7 +520,7 @@ class CrossEntropyLoss(Criterion):
         ``(C,)`` weights of the classes.
     ignore_index : int, default -100
         Index targets equal to it add nothing and get a zero gradient (not
-        allowed with probability targets).
+        allowed with probability targets).  An int64.
     reduction : {'none', 'mean', 'sum'}, default 'mean'
         ``'mean'`` divides by the summed weight of the non-ignored targets (index
         targets) or by the number of positions (probability targets).
@@ -1398,7 +1398,7 @@ class NLLLoss(Criterion):
     weight : array_like, optional
         ``(C,)`` weights of the classes.
     ignore_index : int, default -100
-        Targets equal to it add nothing and get a zero gradient.
+        Targets equal to it add nothing and get a zero gradient.  An int64.
     reduction : {'none', 'mean', 'sum'}, default 'mean'
         ``'mean'`` divides by the summed weight of the non-ignored targets.
 
@@ -1471,9 +1471,9 @@ class OHEMBCELoss(Criterion):
     Parameters
     ----------
     negative_ratio : float, default 3.0
-        Negatives kept per positive.
+        Negatives kept per positive (finite, ``>= 0``).
     eps : float, default 1e-6
-        Added to the ``'mean'`` divisor.
+        Added to the ``'mean'`` divisor (``>= 0``).
     from_logits : bool, default False
         Whether `input` holds logits.
     min_negatives : int, default 0
@@ -1936,7 +1936,7 @@ class TripletMarginLoss(Criterion):
     p : float, default 2.0
         The norm degree: any real ``p`` (``inf`` too); 1 and 2 are fast paths.
     eps : float, default 1e-6
-        Added to the differences.
+        Added to the differences; ``>= 0``.
     swap : bool, default False
         Use ``min(d(a, n), d(p, n))`` as the negative distance.
     reduction : {'none', 'mean', 'sum'}, default 'mean'
