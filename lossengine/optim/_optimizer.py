@@ -4,20 +4,14 @@ from collections.abc import Mapping
 
 import numpy as np
 
-try:
-    from .. import _core as _k
-except ImportError:  # pragma: no cover - build without the single core
-    from .. import _optimk as _k
+from .. import _core as _k
 from .. import _runtime
 
 __all__ = ["Optimizer"]
 
-if hasattr(_k, "_set_isa") and hasattr(_runtime, "register_kernel_module"):
-    _runtime.register_kernel_module(_k)
-
 
 def _threads():
-    return _runtime._state["threads"]
+    return _runtime.nthreads()
 
 
 def _describe(x):
