@@ -230,7 +230,7 @@ class NAdam(Optimizer):
     >>> opt = NAdam([w], lr=0.1)
     >>> opt.step([np.array([1.0])])
     >>> np.round(w, 6)
-    array([0.9])
+    array([0.894355])
     """
 
     _algo = C.NADAM
@@ -385,7 +385,7 @@ class SparseAdam(Optimizer):
     >>> emb = np.zeros((4, 2))
     >>> opt = SparseAdam([emb], lr=0.1)
     >>> opt.step([(np.array([1, 1]), np.ones((2, 2)))])
-    >>> emb[:2]
+    >>> np.round(emb[:2], 6)
     array([[ 0. ,  0. ],
            [-0.1, -0.1]])
     """
