@@ -30,7 +30,8 @@ from ._runtime import (get_num_threads, set_num_threads, isa, best_isa, build_in
 from .functional import *  # noqa: E402,F401,F403
 from .functional import __all__ as _functional_all  # noqa: E402
 from . import functional, nn  # noqa: E402,F401
+from . import optim  # noqa: E402,F401
 
 __all__ = list(_functional_all) + ["get_num_threads", "set_num_threads", "isa", "best_isa",
                                    "build_info", "set_output_cache", "get_output_cache",
-                                   "empty_output_cache", "functional", "nn", "__version__"]
+                                   "empty_output_cache", "functional", "nn", "optim", "__version__"]

@@ -519,3 +519,26 @@ def test_isa_levels_agree():
 def test_doctests(mod):
     res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0 and res.attempted > 0
+
+
+def test_bench_cases_small():
+    """The optimizer bench cases build and run (the small ones; the 16M ones
+    share the same code)."""
+    from lossengine.bench import optim_cases, runner
+    cases = optim_cases.bench_cases()
+    assert any("fused" in c.label for _, _, c in cases)
+    assert all(name.startswith("optim.") and not c.grad for name, _, c in cases)
+    assert any(c.label.startswith("optim ") for _, _, c in runner.bench_cases())
+    small = [(fn, c) for _, fn, c in cases if "200x1000" in c.label or "1x200000" in c.label]
+    assert len(small) == 2
+    for fn, c in small:
+        args, kw = c.make(np.random.default_rng(0), np.dtype(c.dtype))
+        before = args[0].param_groups[0]["params"][0].copy()
+        fn(*args, **kw)
+        assert not np.array_equal(before, args[0].param_groups[0]["params"][0])
+        assert c.nbytes(args) == 28 * 200_000
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            continue
+        c.torch(args, kw)()
