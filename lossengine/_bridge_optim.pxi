@@ -6,7 +6,7 @@
 from libc.stdint cimport int64_t, intptr_t
 from libc.stdlib cimport malloc, realloc, free, qsort
 from libc.string cimport memcmp, memcpy
-from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError, PyDict_SetItem
 from cpython.ref cimport PyObject
 from cpython.list cimport PyList_GET_ITEM
 from cpython.tuple cimport PyTuple_GET_ITEM
@@ -331,7 +331,7 @@ cdef class OptimRunner:
                         continue
                     ao = NULL
                     if ac.st != NULL:
-                        ao = PyDict_GetItem(<object>ac.st, <object>PyTuple_GET_ITEM(keys, q))
+                        ao = PyDict_GetItemWithError(<object>ac.st, <object>PyTuple_GET_ITEM(keys, q))
                     if ao == NULL:
                         ac.fresh = 1
                         continue
@@ -352,7 +352,7 @@ cdef class OptimRunner:
                 for q in range(ns):
                     ao = NULL
                     if ac.st != NULL:
-                        ao = PyDict_GetItem(<object>ac.st, <object>PyTuple_GET_ITEM(skeys, q))
+                        ao = PyDict_GetItemWithError(<object>ac.st, <object>PyTuple_GET_ITEM(skeys, q))
                     vals[q] = ao if ao != NULL else PyTuple_GET_ITEM(sinits, q)
                     if same and vals[q] != lastv[q]:
                         same = <object>vals[q] == <object>lastv[q]
