@@ -172,6 +172,15 @@ class LBFGS(Optimizer):
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
 
     def add_param_group(self, param_group):
+        """LBFGS holds exactly one group, of one dtype (see :class:`Optimizer`).
+
+        Raises
+        ------
+        ValueError
+            A second group.
+        TypeError
+            Parameters of several dtypes.
+        """
         if getattr(self, "param_groups", None):
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         super().add_param_group(param_group)
