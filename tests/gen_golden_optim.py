@@ -20,12 +20,29 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import optim_cases as oc  # noqa: E402
 
+import contextlib  # noqa: E402
+
+
+@contextlib.contextmanager
+def _default_float64():
+    prev = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(prev)
+
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "golden_optim.npz")
 
 
 def run_torch(cls_name, kwargs, overrides, params, grads):
     """Final parameters (float64 arrays) of torch.optim.<cls_name>."""
-    torch.set_default_dtype(torch.float64)
+    with _default_float64():
+        return _run_torch(cls_name, kwargs, overrides, params, grads)
+
+
+def _run_torch(cls_name, kwargs, overrides, params, grads):
     ps = [torch.tensor(np.asarray(p, np.float64)) for p in params]
     groups = [{"params": ps[:2]}, dict({"params": ps[2:]}, **overrides)]
     extra = {} if cls_name in ("LBFGS", "SparseAdam") else {"foreach": False}
@@ -38,7 +55,11 @@ def run_torch(cls_name, kwargs, overrides, params, grads):
 
 
 def run_torch_sparse(kwargs, overrides, params, grads):
-    torch.set_default_dtype(torch.float64)
+    with _default_float64():
+        return _run_torch_sparse(kwargs, overrides, params, grads)
+
+
+def _run_torch_sparse(kwargs, overrides, params, grads):
     ps = [torch.tensor(np.asarray(p, np.float64)) for p in params]
     groups = [{"params": ps[:1]}, dict({"params": ps[1:]}, **overrides)]
     opt = torch.optim.SparseAdam(groups, **kwargs)
@@ -56,7 +77,11 @@ def run_torch_sparse(kwargs, overrides, params, grads):
 
 
 def run_torch_lbfgs(kwargs, x0, n_steps):
-    torch.set_default_dtype(torch.float64)
+    with _default_float64():
+        return _run_torch_lbfgs(kwargs, x0, n_steps)
+
+
+def _run_torch_lbfgs(kwargs, x0, n_steps):
     x = torch.tensor(x0.copy())
     opt = torch.optim.LBFGS([x], **kwargs)
     losses = []

@@ -542,3 +542,69 @@ def test_bench_cases_small():
         except ImportError:
             continue
         c.torch(args, kw)()
+
+
+def test_lr_changed_between_steps_live_torch():
+    """Hyperparameters read at every step, as a scheduler changes them."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    p0 = rng.standard_normal((4, 5))
+    grads = [rng.standard_normal((4, 5)) for _ in range(40)]
+    # NAdam's mu_product follows torch's default dtype: double, as lossengine
+    prev = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        _lr_changed_cases(torch, p0, grads)
+    finally:
+        torch.set_default_dtype(prev)
+
+
+def _lr_changed_cases(torch, p0, grads):
+    for cls, kw in (("Adam", dict(lr=0.01, amsgrad=True)), ("SGD", dict(lr=0.1, momentum=0.9)),
+                    ("RMSprop", dict(lr=0.01, centered=True)), ("NAdam", dict(lr=0.01))):
+        p = p0.copy()
+        opt = getattr(O, cls)([p], **kw)
+        tp = torch.tensor(p0.copy())
+        topt = getattr(torch.optim, cls)([tp], foreach=False, **kw)
+        for i, g in enumerate(grads):
+            for group in opt.param_groups + topt.param_groups:
+                group["lr"] = kw["lr"] * 0.95 ** i
+                if cls == "Adam":
+                    group["betas"] = (0.9, 0.99) if i > 20 else (0.9, 0.999)
+            opt.step([g])
+            tp.grad = torch.tensor(g)
+            topt.step()
+        assert_close(p, tp.numpy(), np.float64)
+
+
+def test_sparse_adam_and_lbfgs_state_dict():
+    params, grads = oc.sparse_inputs(0, np.float64)
+    full = [p.copy() for p in params]
+    o = O.SparseAdam(full, lr=0.01)
+    for s in grads[:20]:
+        o.step(s)
+    part = [p.copy() for p in params]
+    o1 = O.SparseAdam(part, lr=0.01)
+    for s in grads[:10]:
+        o1.step(s)
+    o2 = O.SparseAdam(part, lr=0.01)
+    o2.load_state_dict(pickle.loads(pickle.dumps(o1.state_dict())))
+    for s in grads[10:20]:
+        o2.step(s)
+    for a, b in zip(full, part):
+        np.testing.assert_array_equal(a, b)
+
+    kw = dict(lr=1, max_iter=4, history_size=3, line_search_fn="strong_wolfe")
+    x_full, _, _ = _lbfgs_run(np.float64, kw, 4)
+    x, _, opt1 = _lbfgs_run(np.float64, kw, 2)
+    sd = _savez_roundtrip(opt1.state_dict())
+    opt2 = O.LBFGS([x], **kw)
+    opt2.load_state_dict(sd)
+
+    def closure():
+        f, g = oc.rosenbrock(x)
+        return f, [g]
+
+    for _ in range(2):
+        opt2.step(closure)
+    np.testing.assert_array_equal(x, x_full)
