@@ -11,7 +11,7 @@ from ._adam import Adam, AdamW, Adamax, NAdam, RAdam, SparseAdam
 from ._lbfgs import LBFGS
 
 try:
-    from . import lr_scheduler  # noqa: F401
+    from . import lr_scheduler  # type: ignore[attr-defined]  # noqa: F401
 except ImportError as _e:  # pragma: no cover - the scheduler module is optional here
     if "lr_scheduler" not in str(_e):
         raise

@@ -148,7 +148,7 @@ class Optimizer:
     array([0.9, 0.8, 0.7])
     """
 
-    _algo = None
+    _algo: int = -1           # kernel code (LE_OPT_*) of the elementwise optimizers
     _array_state_checked = True   # per-parameter arrays have the parameter's shape
 
     def __init__(self, params, defaults):
