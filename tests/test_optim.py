@@ -608,3 +608,21 @@ def test_sparse_adam_and_lbfgs_state_dict():
     for _ in range(2):
         opt2.step(closure)
     np.testing.assert_array_equal(x, x_full)
+
+
+def test_optimizer_pickles_and_deepcopies():
+    import copy
+    params, grads = oc.inputs(1, np.float64)
+    opt = O.Adam(oc.groups_of(params, {}), lr=0.01, amsgrad=True)
+    for s in grads[:5]:
+        opt.step(s)
+    for clone in (pickle.loads(pickle.dumps(opt)), copy.deepcopy(opt)):
+        cps = [p for g in clone.param_groups for p in g["params"]]
+        assert all(c is not p for c, p in zip(cps, params))
+        for s in grads[5:10]:
+            clone.step(s)
+        assert all(clone.state[p]["step"] >= 9 for p in cps)
+    for s in grads[5:10]:
+        opt.step(s)
+    for a, b in zip(params, cps):
+        np.testing.assert_array_equal(a, b)

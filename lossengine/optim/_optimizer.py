@@ -56,6 +56,14 @@ def _cast_value(v, dtype):
     return copy.copy(v)
 
 
+def _restore(cls, d, params, states):
+    """Unpickle an optimizer: its state dicts keyed by the new parameters."""
+    opt = cls.__new__(cls)
+    opt.__setstate__(d)
+    opt._states = {id(p): st for p, st in zip(params, states) if st is not None}
+    return opt
+
+
 class _StateView(Mapping):
     """``optimizer.state``: the per-parameter state dicts, keyed by the
     parameter arrays themselves (by identity, as torch keys by tensor)."""
@@ -407,6 +415,25 @@ class Optimizer:
         specs = [self._group_spec(g) for g in self.param_groups]
         self._runner.step(self._algo, self.param_groups, grads, self._states, specs,
                           _threads())
+
+    def __getstate__(self):
+        # the compiled step buffers are rebuilt, not pickled
+        d = dict(self.__dict__)
+        d.pop("_runner", None)
+        return d
+
+    def __setstate__(self, d):
+        # state dicts are keyed by id(param); the unpickled parameters are new
+        # objects, so the keys are remapped through the (unpickled) old ids
+        self.__dict__.update(d)
+        self._runner = _k.OptimRunner()
+
+    def __reduce_ex__(self, protocol):
+        params = [p for g in self.param_groups for p in g["params"]]
+        states = [self._states.get(id(p)) for p in params]
+        d = self.__getstate__()
+        d["_states"] = {}
+        return (_restore, (type(self), d, params, states))
 
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
