@@ -10,11 +10,7 @@ from ._first_order import SGD, ASGD, Rprop, RMSprop, Adagrad, Adadelta
 from ._adam import Adam, AdamW, Adamax, NAdam, RAdam, SparseAdam
 from ._lbfgs import LBFGS
 
-try:
-    from . import lr_scheduler  # type: ignore[attr-defined]  # noqa: F401
-except ImportError as _e:  # pragma: no cover - the scheduler module is optional here
-    if "lr_scheduler" not in str(_e):
-        raise
+from . import lr_scheduler  # noqa: F401
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop",
-           "Adagrad", "Adadelta", "ASGD", "Rprop", "LBFGS", "SparseAdam"]
+           "Adagrad", "Adadelta", "ASGD", "Rprop", "LBFGS", "SparseAdam", "lr_scheduler"]
