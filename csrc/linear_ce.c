@@ -42,7 +42,10 @@
  * spread over threads when the vocabulary is large. */
 #define LE_LCE_SEG 8
 /* dW / dbias columns per task in the gradient sweep. */
-#define LE_LCE_WCOLS 64
+#define LE_LCE_WCOLS 256
+/* Multiply-adds below which a call (or one tile of the gradient sweep) stays
+ * on one thread. */
+#define LE_LCE_PAR_MIN (double)(1 << 22)
 
 #if LE_HAVE_OPENMP
 static inline int le_lce_tid(void) { return omp_get_thread_num(); }
@@ -132,8 +135,10 @@ int TFN(le_lce)(le_lce_args *a) {
     const int64_t nseg = (ntile + LE_LCE_SEG - 1) / LE_LCE_SEG;
     const int64_t nblk = (N + LE_LCE_ROWS - 1) / LE_LCE_ROWS;
     const int64_t rows = N < LE_LCE_ROWS ? N : LE_LCE_ROWS;
+    /* Threads only where the GEMMs dwarf a parallel region's start-up
+     * (LE_PAR_MIN is sized for elementwise work); results do not depend on it. */
     const double work = (double)N * (double)V * (double)(D + 1);
-    const int nt = le_threads_for(work > 1e15 ? (int64_t)1e15 : (int64_t)work, a->n_threads);
+    const int nt = work >= LE_LCE_PAR_MIN ? le_threads_for(INT64_MAX, a->n_threads) : 1;
 
     /* per segment and row: running max, sum of exp, sum of logits; per row:
      * target logit, log-sum-exp, upstream gradient */
@@ -242,7 +247,8 @@ int TFN(le_lce)(le_lce_args *a) {
     const int64_t nwc = (vt + LE_LCE_WCOLS - 1) / LE_LCE_WCOLS;
     for (int64_t t = 0; t < ntile; t++) {
         const int64_t j0 = t * vt, nv = V - j0 < vt ? V - j0 : vt;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+        const int ntt = (double)N * (double)nv * (double)(D + 1) >= LE_LCE_PAR_MIN ? nt : 1;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ntt) if (ntt > 1)
         for (int64_t blk = 0; blk < nblk; blk++) {
             const int64_t r0 = blk * LE_LCE_ROWS;
             const int64_t nr = N - r0 < LE_LCE_ROWS ? N - r0 : LE_LCE_ROWS;
@@ -268,7 +274,7 @@ int TFN(le_lce)(le_lce_args *a) {
             TFN(lce_gemm)(a->gemm, 'N', 'N', D, nr, nv, W + j0 * D, D, buf, nv,
                           t == 0 ? (T)0 : (T)1, dX + r0 * D, D);
         }
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ntt) if (ntt > 1)
         for (int64_t wc = 0; wc < nwc; wc++) {
             const int64_t c0 = wc * LE_LCE_WCOLS;
             if (c0 >= nv) continue;
