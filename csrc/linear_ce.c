@@ -1,32 +1,32 @@
 /* Fused linear + cross-entropy (csrc/linear_ce.h).
  *
- * The logits L = X W^T + b, (N, V), are never stored whole.  Two sweeps:
+ * The logits L = X W^T + b, (N, V), are never stored whole: the rows go in
+ * blocks of `nb` rows (LE_LCE_ROWS, fewer when nb.V numbers would pass
+ * LE_LCE_BLOCK_BYTES), one block after the other, and a block keeps its own
+ * logits, nb x V, while it is processed:
  *
- *  1. forward: tasks (row block of LE_LCE_ROWS rows) x (segment of
- *     LE_LCE_SEG vocabulary tiles).  Each task computes its logit tiles with
- *     one GEMM each into a per-thread buffer that stays in cache and keeps a
- *     running max and sum of exp per row (and the target's logit, and the sum
- *     of logits for label smoothing).  The segments' partials are merged per
- *     row in segment order: log-sum-exp per row, then the loss.
- *  2. gradient (only with dx): vocabulary tiles in order.  For each tile, every
- *     row block recomputes its logits (one GEMM) into an (N, tile) buffer,
- *     turns them into d loss / d logits in place and adds
- *     dX[block] += dL[block] W[tile] (one GEMM); then
- *     dW[tile] = dL^T X (one GEMM, K = N, split over fixed column chunks) and
- *     dbias[tile] = column sums of dL.
+ *  A. in parallel over vocabulary tiles: the tile's logits (one GEMM) into
+ *     the block buffer, and per row and tile the max, the sum of exp and the
+ *     sum of logits (label smoothing);
+ *  then, per row, the tiles' partials merged in tile order: log-sum-exp, the
+ *     loss (the target's logit is read from the buffer);
+ *  B. in parallel over tiles: the tile turned into d loss / d logits in place,
+ *     dW[tile] += dL[:, tile]^T X[block] (one GEMM, K = nb), dbias[tile] +=
+ *     column sums;
+ *  C. in parallel over fixed chunks of the D columns: dX[block] = dL W (one
+ *     GEMM, K = V).
  *
- * So the gradient costs four GEMMs of N.V.D: keeping a row block's logits for
- * the whole vocabulary (three GEMMs) would cost LE_LCE_ROWS.V per thread and
- * accumulate dW over row blocks with K = LE_LCE_ROWS, re-reading and writing
- * all of dW once per row block.  Peak extra memory: N.tile (the tile buffer)
- * + threads.LE_LCE_ROWS.tile + a few N-vectors.
+ * So the gradient costs three GEMMs of N.V.D, the logits being computed once.
+ * (Sweeping the vocabulary outermost with the whole N instead would need
+ * them twice: the log-sum-exp of a row is known only after its last tile.)
+ * Extra memory: nb.V numbers + a few per tile and row + V doubles for dbias.
  *
- * Determinism: the row blocks, segments, tiles and dW column chunks are fixed
- * by the sizes and `tile`, never by the thread count; every output element is
- * written by one task, dX[block] accumulates over tiles in tile order, and
- * every BLAS call runs on one thread.  So results are bitwise the same for any
- * thread count.  Different `tile` values regroup the sums: equal within
- * rounding, not bitwise.
+ * Determinism: blocks, tiles and D chunks are fixed by the sizes and `tile`,
+ * never by the thread count; every output element of a step is written by
+ * one task, dW and dbias accumulate over the blocks in block order, and every
+ * BLAS call runs on one thread.  So results are bitwise the same for any
+ * thread count.  Different `tile` values regroup the per-row sums: equal
+ * within rounding, not bitwise.
  *
  * exp is the engine's own (le_math.h), as in cross_entropy.c.
  */
@@ -36,13 +36,12 @@
 #include "linear_ce.h"
 #include <stdlib.h>
 
-/* Rows per block: the unit of parallel work and the GEMMs' n dimension. */
+/* Rows per block (the K of the dW GEMM), and the most bytes of logits a
+ * block may hold (fewer rows for very large vocabularies, not below 16). */
 #define LE_LCE_ROWS 128
-/* Vocabulary tiles per forward segment, so that few rows (one block) still
- * spread over threads when the vocabulary is large. */
-#define LE_LCE_SEG 8
-/* dW / dbias columns per task in the gradient sweep. */
-#define LE_LCE_WCOLS 256
+#define LE_LCE_BLOCK_BYTES (64.0 * 1024 * 1024)
+/* dX columns per task. */
+#define LE_LCE_DCOLS 256
 /* Multiply-adds below which a call (or one tile of the gradient sweep) stays
  * on one thread. */
 #define LE_LCE_PAR_MIN (double)(1 << 22)
@@ -97,16 +96,16 @@ static void TFN(lce_gemm)(void *gemm, char ta, char tb, int64_t m, int64_t n, in
                        C, &ildc);
 }
 
-/* Logits of rows [r0, r0+nr) x columns [j0, j0+nv) into buf (row-major, ld nv). */
+/* Logits of rows [r0, r0+nr) x columns [j0, j0+nv) into buf (row-major, ld ld). */
 static void TFN(lce_logits)(const le_lce_args *a, int64_t r0, int64_t nr, int64_t j0,
-                            int64_t nv, T *buf) {
+                            int64_t nv, T *buf, int64_t ld) {
     const int64_t D = a->D;
     const T *X = (const T *)a->x, *W = (const T *)a->w, *b = (const T *)a->bias;
     /* L^T (nv x nr, column-major) = W[tile] (nv x D) . X[block]^T (D x nr) */
-    TFN(lce_gemm)(a->gemm, 'T', 'N', nv, nr, D, W + j0 * D, D, X + r0 * D, D, 0, buf, nv);
+    TFN(lce_gemm)(a->gemm, 'T', 'N', nv, nr, D, W + j0 * D, D, X + r0 * D, D, 0, buf, ld);
     if (b) {
         for (int64_t i = 0; i < nr; i++) {
-            T *row = buf + i * nv;
+            T *row = buf + i * ld;
 #pragma omp simd
             for (int64_t c = 0; c < nv; c++) row[c] += b[j0 + c];
         }
@@ -132,169 +131,141 @@ int TFN(le_lce)(le_lce_args *a) {
     if (N <= 0 || V <= 0) return LE_OK;   /* the Python layer fills the outputs */
 
     const int64_t ntile = (V + vt - 1) / vt;
-    const int64_t nseg = (ntile + LE_LCE_SEG - 1) / LE_LCE_SEG;
-    const int64_t nblk = (N + LE_LCE_ROWS - 1) / LE_LCE_ROWS;
-    const int64_t rows = N < LE_LCE_ROWS ? N : LE_LCE_ROWS;
+    int64_t nb = LE_LCE_ROWS;
+    while (nb > 16 && (double)nb * (double)V * sizeof(T) > LE_LCE_BLOCK_BYTES) nb /= 2;
+    if (nb > N) nb = N;
+    const int64_t nblk = (N + nb - 1) / nb;
+    const int64_t ndc = (D + LE_LCE_DCOLS - 1) / LE_LCE_DCOLS;
     /* Threads only where the GEMMs dwarf a parallel region's start-up
      * (LE_PAR_MIN is sized for elementwise work); results do not depend on it. */
-    const double work = (double)N * (double)V * (double)(D + 1);
+    const double work = (double)nb * (double)V * (double)(D + 1);
     const int nt = work >= LE_LCE_PAR_MIN ? le_threads_for(INT64_MAX, a->n_threads) : 1;
 
-    /* per segment and row: running max, sum of exp, sum of logits; per row:
-     * target logit, log-sum-exp, upstream gradient */
-    double *pm = (double *)malloc((size_t)(nseg * N) * sizeof(double));
-    double *ps = (double *)malloc((size_t)(nseg * N) * sizeof(double));
-    double *psl = (double *)malloc((size_t)(nseg * N) * sizeof(double));
-    double *ly = (double *)malloc((size_t)N * sizeof(double));
-    double *lse = (double *)malloc((size_t)N * sizeof(double));
-    T *tbuf = (T *)malloc((size_t)(nt * rows * vt) * sizeof(T));
-    if (!pm || !ps || !psl || !ly || !lse || !tbuf) {
-        free(pm); free(ps); free(psl); free(ly); free(lse); free(tbuf);
+    T *lb = (T *)malloc((size_t)(nb * V) * sizeof(T));
+    double *pm = (double *)malloc((size_t)(ntile * nb) * sizeof(double));
+    double *ps = (double *)malloc((size_t)(ntile * nb) * sizeof(double));
+    double *psl = (double *)malloc((size_t)(ntile * nb) * sizeof(double));
+    double *lse = (double *)malloc((size_t)nb * sizeof(double));
+    double *sc = (double *)malloc((size_t)nb * sizeof(double));
+    double *dbacc = (grad && a->dbias) ? (double *)calloc((size_t)V, sizeof(double)) : NULL;
+    if (!lb || !pm || !ps || !psl || !lse || !sc || (grad && a->dbias && !dbacc)) {
+        free(lb); free(pm); free(ps); free(psl); free(lse); free(sc); free(dbacc);
         return LE_ERR_NOMEM;
     }
-    for (int64_t r = 0; r < N; r++) ly[r] = 0;
+    double count = 0;
+    for (int64_t r = 0; r < N; r++) count += tg[r] != ii;
+    double total = 0;
+    T *lossv = (T *)a->loss;
+    const T *go = (const T *)a->go;
+    const T *X = (const T *)a->x, *W = (const T *)a->w;
+    T *dX = (T *)a->dx, *dW = (T *)a->dw, *dB = (T *)a->dbias;
 
-    /* ---- sweep 1: log-sum-exp per row ------------------------------------ */
+    for (int64_t blk = 0; blk < nblk; blk++) {
+        const int64_t r0 = blk * nb, nr = N - r0 < nb ? N - r0 : nb;
+
+        /* A: logits of the block, partial max / sum of exp per tile and row */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
-    for (int64_t task = 0; task < nblk * nseg; task++) {
-        const int64_t blk = task / nseg, seg = task % nseg;
-        const int64_t r0 = blk * LE_LCE_ROWS;
-        const int64_t nr = N - r0 < LE_LCE_ROWS ? N - r0 : LE_LCE_ROWS;
-        T *buf = tbuf + (size_t)le_lce_tid() * (size_t)(rows * vt);
-        double *M = pm + seg * N + r0, *S = ps + seg * N + r0, *SL = psl + seg * N + r0;
-        for (int64_t i = 0; i < nr; i++) { M[i] = -INFINITY; S[i] = 0; SL[i] = 0; }
-        const int64_t t_end = (seg + 1) * LE_LCE_SEG < ntile ? (seg + 1) * LE_LCE_SEG : ntile;
-        for (int64_t t = seg * LE_LCE_SEG; t < t_end; t++) {
+        for (int64_t t = 0; t < ntile; t++) {
             const int64_t j0 = t * vt, nv = V - j0 < vt ? V - j0 : vt;
-            TFN(lce_logits)(a, r0, nr, j0, nv, buf);
+            T *buf = lb + j0;
+            TFN(lce_logits)(a, r0, nr, j0, nv, buf, V);
             for (int64_t i = 0; i < nr; i++) {
-                const T *row = buf + i * nv;
+                const T *row = buf + i * V;
                 const T mt = TFN(lce_max)(row, nv);
-                const T mold = (T)M[i];
-                const T mnew = mt > mold ? mt : mold;
-                /* all -inf so far: shift by 0 (the terms are then tiny or NaN,
-                 * and are scaled away by the first finite maximum) */
-                const T sh = mnew == -(T)INFINITY ? (T)0 : mnew;
-                if (mnew != mold && mold != -(T)INFINITY)
-                    S[i] *= exp((double)mold - (double)mnew);
-                else if (mnew != mold)
-                    S[i] = 0;
+                /* all -inf: shift by 0 (the terms are then tiny or NaN, and
+                 * are scaled away by any finite maximum at the merge) */
+                const T sh = mt == -(T)INFINITY ? (T)0 : mt;
                 T acc = 0;
 #pragma omp simd reduction(+:acc)
                 for (int64_t c = 0; c < nv; c++) acc += LE_EXPT(row[c] - sh);
-                S[i] += (double)acc;
-                M[i] = (double)mnew;
+                double sacc = 0;
                 if (eps > 0) {
-                    double sacc = 0;
 #pragma omp simd reduction(+:sacc)
                     for (int64_t c = 0; c < nv; c++) sacc += (double)row[c];
-                    SL[i] += sacc;
                 }
-                const int64_t y = tg[r0 + i];
-                if (y >= j0 && y < j0 + nv) ly[r0 + i] = (double)row[y - j0];
+                pm[t * nb + i] = (double)mt;
+                ps[t * nb + i] = (double)acc;
+                psl[t * nb + i] = sacc;
             }
         }
-    }
 
-    /* merge the segments per row, in segment order; the loss */
-    double total = 0, count = 0;
-    T *lossv = (T *)a->loss;
-    for (int64_t r = 0; r < N; r++) {
-        double M = -INFINITY;
-        for (int64_t g = 0; g < nseg; g++) M = pm[g * N + r] > M ? pm[g * N + r] : M;
-        double S = 0, SL = 0;
-        for (int64_t g = 0; g < nseg; g++) {
-            const double mg = pm[g * N + r];
-            S += ps[g * N + r] * (mg == M ? 1.0 : exp(mg - M));
-            SL += psl[g * N + r];
+        /* merge the tiles per row, in tile order; the loss */
+        for (int64_t i = 0; i < nr; i++) {
+            const int64_t r = r0 + i;
+            double M = -INFINITY;
+            for (int64_t t = 0; t < ntile; t++) M = pm[t * nb + i] > M ? pm[t * nb + i] : M;
+            double S = 0, SL = 0;
+            for (int64_t t = 0; t < ntile; t++) {
+                const double mg = pm[t * nb + i];
+                S += ps[t * nb + i] * (mg == M ? 1.0 : exp(mg - M));
+                SL += psl[t * nb + i];
+            }
+            const double ls = log(S);
+            lse[i] = (M == -INFINITY ? 0.0 : M) + ls;
+            double l = 0;
+            if (tg[r] != ii) {
+                /* targets were checked by the caller; never read outside the row */
+                const int64_t y = tg[r] >= 0 && tg[r] < V ? tg[r] : 0;
+                l = (M - (double)lb[i * V + y]) + ls;
+                if (eps > 0) l = (1.0 - eps) * l + eps * ((M - SL / (double)V) + ls);
+                total += l;
+            }
+            if (lossv) lossv[r] = (T)l;
+            const double s = a->reduction == LE_RED_NONE ? (go ? (double)go[r] : a->go_scalar)
+                           : a->reduction == LE_RED_MEAN ? a->go_scalar / count : a->go_scalar;
+            sc[i] = tg[r] == ii ? 0.0 : s;
         }
-        const double ls = log(S);
-        lse[r] = (M == -INFINITY ? 0.0 : M) + ls;
-        double l = 0;
-        if (tg[r] != ii) {
-            l = (M - ly[r]) + ls;
-            if (eps > 0) l = (1.0 - eps) * l + eps * ((M - SL / (double)V) + ls);
-            count += 1;
-            total += l;
-        }
-        if (lossv) lossv[r] = (T)l;
-    }
-    a->count = count;
-    a->loss_value = a->reduction == LE_RED_MEAN ? total / count : total;
-    free(pm); free(ps); free(psl); free(ly);
-    pm = ps = psl = ly = NULL;
-    if (!grad) {
-        free(lse); free(tbuf);
-        return LE_OK;
-    }
+        if (!grad) continue;
 
-    /* ---- sweep 2: gradients ---------------------------------------------- */
-    free(tbuf);
-    double *sc = (double *)malloc((size_t)N * sizeof(double));
-    T *lb = (T *)malloc((size_t)(N * vt) * sizeof(T));
-    if (!sc || !lb) {
-        free(sc); free(lb); free(lse);
-        return LE_ERR_NOMEM;
-    }
-    const T *go = (const T *)a->go;
-    for (int64_t r = 0; r < N; r++) {
-        double s = a->reduction == LE_RED_NONE ? (go ? (double)go[r] : a->go_scalar)
-                 : a->reduction == LE_RED_MEAN ? a->go_scalar / count : a->go_scalar;
-        sc[r] = tg[r] == ii ? 0.0 : s;
-    }
-    const T *X = (const T *)a->x, *W = (const T *)a->w;
-    T *dX = (T *)a->dx, *dW = (T *)a->dw, *dB = (T *)a->dbias;
-    const int64_t nwc = (vt + LE_LCE_WCOLS - 1) / LE_LCE_WCOLS;
-    for (int64_t t = 0; t < ntile; t++) {
-        const int64_t j0 = t * vt, nv = V - j0 < vt ? V - j0 : vt;
-        const int ntt = (double)N * (double)nv * (double)(D + 1) >= LE_LCE_PAR_MIN ? nt : 1;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(ntt) if (ntt > 1)
-        for (int64_t blk = 0; blk < nblk; blk++) {
-            const int64_t r0 = blk * LE_LCE_ROWS;
-            const int64_t nr = N - r0 < LE_LCE_ROWS ? N - r0 : LE_LCE_ROWS;
-            T *buf = lb + r0 * nv;
-            TFN(lce_logits)(a, r0, nr, j0, nv, buf);
+        /* B: d loss / d logits in place; dW[tile] (+)= dL[:, tile]^T X[block] */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+        for (int64_t t = 0; t < ntile; t++) {
+            const int64_t j0 = t * vt, nv = V - j0 < vt ? V - j0 : vt;
+            T *buf = lb + j0;
             for (int64_t i = 0; i < nr; i++) {
-                T *row = buf + i * nv;
-                const double s = sc[r0 + i];
+                T *row = buf + i * V;
+                const double s = sc[i];
                 if (s == 0) {
                     /* ignored row (or zero upstream gradient): exactly 0, even
                      * where its logits overflow */
                     for (int64_t c = 0; c < nv; c++) row[c] = 0;
                     continue;
                 }
-                const T l0 = (T)lse[r0 + i];
+                const T l0 = (T)lse[i];
                 const T ap = (T)s, b = (T)(s * eps / (double)V);
 #pragma omp simd
                 for (int64_t c = 0; c < nv; c++) row[c] = ap * LE_EXPT(row[c] - l0) - b;
                 const int64_t y = tg[r0 + i];
                 if (y >= j0 && y < j0 + nv) row[y - j0] -= (T)(s * (1.0 - eps));
             }
-            /* dX[block]^T (D x nr) (+)= W[tile]^T (D x nv) . dL[block]^T (nv x nr) */
-            TFN(lce_gemm)(a->gemm, 'N', 'N', D, nr, nv, W + j0 * D, D, buf, nv,
-                          t == 0 ? (T)0 : (T)1, dX + r0 * D, D);
-        }
-#pragma omp parallel for schedule(dynamic, 1) num_threads(ntt) if (ntt > 1)
-        for (int64_t wc = 0; wc < nwc; wc++) {
-            const int64_t c0 = wc * LE_LCE_WCOLS;
-            if (c0 >= nv) continue;
-            const int64_t nc = nv - c0 < LE_LCE_WCOLS ? nv - c0 : LE_LCE_WCOLS;
-            /* dW[cols]^T (D x nc) = X^T (D x N) . dL[:, cols] (N x nc) */
-            TFN(lce_gemm)(a->gemm, 'N', 'T', D, nc, N, X, D, lb + c0, nv, 0,
-                          dW + (j0 + c0) * D, D);
-            if (dB) {
-                double acc[LE_LCE_WCOLS];
-                for (int64_t c = 0; c < nc; c++) acc[c] = 0;
-                for (int64_t r = 0; r < N; r++) {
-                    const T *row = lb + r * nv + c0;
+            /* dW[tile]^T (D x nv) (+)= X[block]^T (D x nr) . dL[:, tile] (nr x nv) */
+            TFN(lce_gemm)(a->gemm, 'N', 'T', D, nv, nr, X + r0 * D, D, buf, V,
+                          blk == 0 ? (T)0 : (T)1, dW + j0 * D, D);
+            if (dbacc) {
+                for (int64_t i = 0; i < nr; i++) {
+                    const T *row = buf + i * V;
+                    double *acc = dbacc + j0;
 #pragma omp simd
-                    for (int64_t c = 0; c < nc; c++) acc[c] += (double)row[c];
+                    for (int64_t c = 0; c < nv; c++) acc[c] += (double)row[c];
                 }
-                for (int64_t c = 0; c < nc; c++) dB[j0 + c0 + c] = (T)acc[c];
             }
         }
+
+        /* C: dX[block] = dL (nr x V) . W (V x D), in fixed chunks of columns */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+        for (int64_t dc = 0; dc < ndc; dc++) {
+            const int64_t d0 = dc * LE_LCE_DCOLS;
+            const int64_t md = D - d0 < LE_LCE_DCOLS ? D - d0 : LE_LCE_DCOLS;
+            /* dX[block]^T rows d0.. (md x nr) = W^T rows d0.. (md x V) . dL^T (V x nr) */
+            TFN(lce_gemm)(a->gemm, 'N', 'N', md, nr, V, W + d0, D, lb, V, 0,
+                          dX + r0 * D + d0, D);
+        }
     }
-    free(sc); free(lb); free(lse);
+    a->count = count;
+    a->loss_value = a->reduction == LE_RED_MEAN ? total / count : total;
+    if (dbacc)
+        for (int64_t j = 0; j < V; j++) dB[j] = (T)dbacc[j];
+    free(lb); free(pm); free(ps); free(psl); free(lse); free(sc); free(dbacc);
     return LE_OK;
 }
 

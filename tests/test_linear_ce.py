@@ -167,7 +167,7 @@ def test_tiles_agree_within_rounding():
 @pytest.mark.parametrize("dt", ["float32", "float64"])
 def test_threads_bitwise(dt):
     rng = np.random.default_rng(3)
-    x, w, t, b = _inputs(rng, (300,), 16, 2000, dt, ignore=True)
+    x, w, t, b = _inputs(rng, (300,), 16, 4000, dt, ignore=True)
     prev = le.get_num_threads()
     try:
         res = []
