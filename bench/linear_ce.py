@@ -1,6 +1,9 @@
 """Memory and time of the fused linear + cross-entropy against the unfused
 paths (forward + backward, float32), each measurement in a fresh child process.
 
+Run from the repository root after an in-place build (PYTHONPATH=.) or with
+lossengine installed; torch and threadpoolctl must be importable.
+
     python bench/linear_ce.py                       # N=4096 D=1024 V=32768, 1 and 2 threads
     python bench/linear_ce.py --V 131072 --impl lossengine,torch --reps 1 --threads 2
     python bench/linear_ce.py --json bench/results/linear_ce.json
@@ -9,8 +12,9 @@ Implementations:
   lossengine  le.linear_cross_entropy(x, w, t, b, grad=True)
   torch       F.cross_entropy(F.linear(x, w, b), t).backward()   (torch CPU)
   numpy       x @ w.T + b -> le.cross_entropy(grad=True) -> g @ w, g.T @ x, g.sum(0)
-  gemm        the four N.V.D GEMMs lossengine performs, alone, through SciPy's
-              BLAS (itself multithreaded at the same thread count)
+  gemm        the three N.V.D GEMMs lossengine performs (logits, dX, dW),
+              alone, through SciPy's BLAS (itself multithreaded at the same
+              thread count)
 
 Peak memory above the inputs and outputs: the child creates the inputs, warms
 up every library on a tiny problem, resets the RSS high-water mark
@@ -92,10 +96,8 @@ def child(impl, N, D, V, threads, reps):
             g[...] = 1e-3
 
             def run():
-                # logits (twice: forward sweep and recompute), dX, dW
-                out = []
-                for _ in range(2):
-                    out.append(blas.sgemm(1.0, w.T, x.T, trans_a=1))
+                # logits, dX, dW
+                out = [blas.sgemm(1.0, w.T, x.T, trans_a=1)]
                 out.append(blas.sgemm(1.0, w.T, g))
                 out.append(blas.sgemm(1.0, x.T, g, trans_b=1))
                 return out

@@ -136,13 +136,10 @@ def _cache_bytes(level, default):
 def default_tile(N, V, dtype):
     """The vocabulary tile used when ``tile=None``: a power of two such that a
     row block's logit tile (128 rows) fills about a quarter of the L2 cache,
-    within [128, 2048], lowered (not below 128) while the gradient sweep's
-    ``(N, tile)`` buffer exceeds 32 MiB."""
+    within [128, 2048] (and at most V)."""
     elt = np.dtype(dtype).itemsize
     t = _cache_bytes(2, 1 << 20) // (4 * _ROWS * elt)
     t = 1 << max(7, min(11, int(t).bit_length() - 1))
-    while t > 128 and N * t * elt > (32 << 20):
-        t //= 2
     return max(1, min(t, V))
 
 
@@ -188,11 +185,13 @@ def linear_cross_entropy(input, weight, target, bias=None, *, ignore_index=-100,
 
     The value of ``F.cross_entropy(F.linear(input, weight, bias), target,
     ignore_index=..., reduction=..., label_smoothing=...)``, computed in
-    vocabulary tiles: each tile's logits come from one GEMM (SciPy's BLAS, one
-    thread per engine thread) and feed a running max and sum of exp per row;
-    the gradient sweep recomputes each tile.  Extra memory is about
-    ``N * tile`` numbers instead of the ``N * V`` logits and as many again for
-    their gradient.  Results are bitwise the same for any thread count; for
+    row blocks and vocabulary tiles: each tile's logits come from one GEMM
+    (SciPy's BLAS, one thread per engine thread) and feed a max and sum of exp
+    per row; a block of 128 rows keeps its logits while its gradients are
+    formed (three GEMMs of N.V.D in all with ``grad=True``).  Extra memory is
+    about ``128 * V`` numbers (fewer rows when that passes 64 MiB) instead of
+    the ``N * V`` logits and as many again for their gradient.  Results are
+    bitwise the same for any thread count; for
     different ``tile`` values they agree within rounding (sums are grouped
     differently), not bitwise.  SciPy is imported on the first call.
 
