@@ -141,7 +141,11 @@ int TFN(le_lce)(le_lce_args *a) {
     const double work = (double)nb * (double)V * (double)(D + 1);
     const int nt = work >= LE_LCE_PAR_MIN ? le_threads_for(INT64_MAX, a->n_threads) : 1;
 
-    T *lb = (T *)malloc((size_t)(nb * V) * sizeof(T));
+    /* leading dimension of the block buffer: V rounded up to a cache line,
+     * and off multiples of 4 KiB, whose rows would share cache sets */
+    int64_t ldl = (V + 15) / 16 * 16;
+    if ((ldl * (int64_t)sizeof(T)) % 4096 == 0) ldl += 16;
+    T *lb = (T *)malloc((size_t)(nb * ldl) * sizeof(T));
     double *pm = (double *)malloc((size_t)(ntile * nb) * sizeof(double));
     double *ps = (double *)malloc((size_t)(ntile * nb) * sizeof(double));
     double *psl = (double *)malloc((size_t)(ntile * nb) * sizeof(double));
@@ -168,9 +172,9 @@ int TFN(le_lce)(le_lce_args *a) {
         for (int64_t t = 0; t < ntile; t++) {
             const int64_t j0 = t * vt, nv = V - j0 < vt ? V - j0 : vt;
             T *buf = lb + j0;
-            TFN(lce_logits)(a, r0, nr, j0, nv, buf, V);
+            TFN(lce_logits)(a, r0, nr, j0, nv, buf, ldl);
             for (int64_t i = 0; i < nr; i++) {
-                const T *row = buf + i * V;
+                const T *row = buf + i * ldl;
                 const T mt = TFN(lce_max)(row, nv);
                 /* all -inf: shift by 0 (the terms are then tiny or NaN, and
                  * are scaled away by any finite maximum at the merge) */
@@ -206,7 +210,7 @@ int TFN(le_lce)(le_lce_args *a) {
             if (tg[r] != ii) {
                 /* targets were checked by the caller; never read outside the row */
                 const int64_t y = tg[r] >= 0 && tg[r] < V ? tg[r] : 0;
-                l = (M - (double)lb[i * V + y]) + ls;
+                l = (M - (double)lb[i * ldl + y]) + ls;
                 if (eps > 0) l = (1.0 - eps) * l + eps * ((M - SL / (double)V) + ls);
                 total += l;
             }
@@ -223,7 +227,7 @@ int TFN(le_lce)(le_lce_args *a) {
             const int64_t j0 = t * vt, nv = V - j0 < vt ? V - j0 : vt;
             T *buf = lb + j0;
             for (int64_t i = 0; i < nr; i++) {
-                T *row = buf + i * V;
+                T *row = buf + i * ldl;
                 const double s = sc[i];
                 if (s == 0) {
                     /* ignored row (or zero upstream gradient): exactly 0, even
@@ -239,11 +243,11 @@ int TFN(le_lce)(le_lce_args *a) {
                 if (y >= j0 && y < j0 + nv) row[y - j0] -= (T)(s * (1.0 - eps));
             }
             /* dW[tile]^T (D x nv) (+)= X[block]^T (D x nr) . dL[:, tile] (nr x nv) */
-            TFN(lce_gemm)(a->gemm, 'N', 'T', D, nv, nr, X + r0 * D, D, buf, V,
+            TFN(lce_gemm)(a->gemm, 'N', 'T', D, nv, nr, X + r0 * D, D, buf, ldl,
                           blk == 0 ? (T)0 : (T)1, dW + j0 * D, D);
             if (dbacc) {
                 for (int64_t i = 0; i < nr; i++) {
-                    const T *row = buf + i * V;
+                    const T *row = buf + i * ldl;
                     double *acc = dbacc + j0;
 #pragma omp simd
                     for (int64_t c = 0; c < nv; c++) acc[c] += (double)row[c];
@@ -257,7 +261,7 @@ int TFN(le_lce)(le_lce_args *a) {
             const int64_t d0 = dc * LE_LCE_DCOLS;
             const int64_t md = D - d0 < LE_LCE_DCOLS ? D - d0 : LE_LCE_DCOLS;
             /* dX[block]^T rows d0.. (md x nr) = W^T rows d0.. (md x V) . dL^T (V x nr) */
-            TFN(lce_gemm)(a->gemm, 'N', 'N', md, nr, V, W + d0, D, lb, V, 0,
+            TFN(lce_gemm)(a->gemm, 'N', 'N', md, nr, V, W + d0, D, lb, ldl, 0,
                           dX + r0 * D + d0, D);
         }
     }
