@@ -38,7 +38,9 @@
 
 /* Rows per block (the K of the dW GEMM), and the most bytes of logits a
  * block may hold (fewer rows for very large vocabularies, not below 16). */
+#ifndef LE_LCE_ROWS
 #define LE_LCE_ROWS 128
+#endif
 #define LE_LCE_BLOCK_BYTES (64.0 * 1024 * 1024)
 /* dX columns per task. */
 #define LE_LCE_DCOLS 256
