@@ -420,8 +420,10 @@ int TFN(le_bin)(le_bin_args *a) {
     }
     const double norm = a->norm;
     const int wpat = TFN(is_pattern)(&a->w), bpat = TFN(is_pattern)(&a->b);
-    const T wconst = a->w.p ? ((const T *)a->w.p)[0] : (T)a->w.value;
-    const T bconst = a->b.p ? ((const T *)a->b.p)[0] : (T)a->b.value;
+    /* a one-value pattern is read as a constant; an empty operand (C == 0,
+     * only with n == 0) is never read */
+    const T wconst = a->w.p && a->w.C == 1 ? ((const T *)a->w.p)[0] : (T)a->w.value;
+    const T bconst = a->b.p && a->b.C == 1 ? ((const T *)a->b.p)[0] : (T)a->b.value;
     int bad = 0;
     const int nt = le_threads_for(n, a->n_threads);
 

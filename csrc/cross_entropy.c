@@ -156,7 +156,9 @@ static inline double TFN(ce_row_index)(const T *xr, int64_t y, const TFN(ce_cons
         loss = (1.0 - eps) * loss + (eps / (double)C) * (k->Wsum * ls - (double)sxm);
     }
     if (g) {
-        const T a = (T)(sc * ((1.0 - eps) * wy + (eps / (double)C) * k->Wsum) / (double)s);
+        /* sc * w_y kept as its own product: with a zero total weight
+         * (sc = inf) a zero-weight target gives NaN as in torch */
+        const T a = (T)((sc * (1.0 - eps) * wy + sc * (eps / (double)C) * k->Wsum) / (double)s);
         if (eps > 0) {
             const T b = (T)(sc * eps / (double)C);
             if (w) {
@@ -296,9 +298,14 @@ static inline __attribute__((always_inline)) void TFN(ce_tile_impl)(
             double l = wyj * (((double)m[j] - (double)xy[j]) + ls);
             l = eps > 0 ? a1 * l + v * a2 * (ws * ls - (double)B[j]) : l;
             lo[j] = v > 0 ? l : 0.0;                   /* ignored: 0 even for inf/NaN logits */
-            ca[j] = (T)(v * sc[j] * (a1 * wyj + a2 * ws) / (double)s[j]);
-            cb[j] = (T)(v * sc[j] * a2);
-            cy[j] = (T)(sc[j] * a1 * wyj);
+            /* An ignored position's gradient is exactly 0, even when 'mean'
+             * divides by a zero total weight (sc = inf): torch's backward
+             * writes nothing there.  Counted positions keep each 0 * inf of
+             * torch's products (sc * w_y), so a zero-weight target's row is
+             * NaN as in torch. */
+            ca[j] = v > 0 ? (T)((sc[j] * a1 * wyj + sc[j] * a2 * ws) / (double)s[j]) : (T)0;
+            cb[j] = v > 0 ? (T)(sc[j] * a2) : (T)0;
+            cy[j] = v > 0 ? (T)(sc[j] * a1 * wyj) : (T)0;
         }
     }
     if (!g) return;
@@ -449,7 +456,10 @@ int TFN(le_ce)(le_ce_args *a) {
     }
     if (red != LE_RED_NONE) {
         double total = le_sum_partials(partials, nblocks);
-        a->loss_value = red == LE_RED_MEAN ? total / W : total;
+        /* W == 0 (non-negative weights: every counted target weighs 0):
+         * torch's NLL term is 0/0 = NaN, whatever the label-smoothing term
+         * adds; without smoothing total / W is that 0/0 already */
+        a->loss_value = red == LE_RED_MEAN ? (W == 0 && k.eps > 0 ? NAN : total / W) : total;
         free(partials);
     }
     return LE_OK;

@@ -130,7 +130,8 @@ def ce_fast(x, t, w, ignore_index, label_smoothing, reduction, bint grad, int lo
     if typ != cnp.NPY_FLOAT32 and typ != cnp.NPY_FLOAT64:
         return None
     if not cnp.PyArray_IS_C_CONTIGUOUS(xa) or not cnp.PyArray_IS_C_CONTIGUOUS(ta) \
-            or cnp.PyArray_TYPE(ta) != cnp.NPY_INT64:
+            or cnp.PyArray_TYPE(ta) != cnp.NPY_INT64 \
+            or not cnp.PyArray_ISALIGNED(xa) or not cnp.PyArray_ISALIGNED(ta):
         return None
     dims[0] = cnp.PyArray_DIM(xa, 0)
     dims[1] = cnp.PyArray_DIM(xa, 1)
@@ -141,9 +142,11 @@ def ce_fast(x, t, w, ignore_index, label_smoothing, reduction, bint grad, int lo
             return None
         wa = <cnp.ndarray>w
         if cnp.PyArray_NDIM(wa) != 1 or cnp.PyArray_DIM(wa, 0) != dims[1] \
-                or cnp.PyArray_TYPE(wa) != typ or not cnp.PyArray_IS_C_CONTIGUOUS(wa):
+                or cnp.PyArray_TYPE(wa) != typ or not cnp.PyArray_IS_C_CONTIGUOUS(wa) \
+                or not cnp.PyArray_ISALIGNED(wa):
             return None
-    if type(ignore_index) is not int or type(label_smoothing) not in (float, int):
+    if type(ignore_index) is not int or type(label_smoothing) not in (float, int) \
+            or not -0x8000000000000000 <= ignore_index <= 0x7fffffffffffffff:
         return None
     if not (0.0 <= label_smoothing <= 1.0):
         return None
@@ -170,6 +173,7 @@ def ce_fast(x, t, w, ignore_index, label_smoothing, reduction, bint grad, int lo
         if cnp.PyArray_NDIM(ga) != 2 or cnp.PyArray_DIM(ga, 0) != dims[0] \
                 or cnp.PyArray_DIM(ga, 1) != dims[1] or cnp.PyArray_TYPE(ga) != typ \
                 or not cnp.PyArray_IS_C_CONTIGUOUS(ga) or not cnp.PyArray_ISWRITEABLE(ga) \
+                or not cnp.PyArray_ISALIGNED(ga) \
                 or _overlap(ga, xa) or _overlap(ga, ta) or _overlap(ga, wa):
             return None
         g = grad_out

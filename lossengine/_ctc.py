@@ -1,6 +1,13 @@
 """CTC loss (kernels in csrc/ctc.c)."""
+from __future__ import annotations
+
+from typing import Literal, overload
+
 import numpy as np
 
+from ._docs import fill_doc
+from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, MaybeGrad, Output, Reduction,
+                      WithGrad)
 from . import _core as _kern
 from ._runtime import nthreads
 from ._validate import (RED_NONE, as_array, as_int, check_no_grad_args,
@@ -45,7 +52,7 @@ def _lengths(x, name, N, unbatched):
                              f"(T, C), got shape {a.shape}")
     elif a.ndim > 1 or a.size != N:
         raise ValueError(f"{name} must be of size batch_size={N}, got shape {a.shape}")
-    return np.ascontiguousarray(a.reshape(-1), dtype=_I64)   # values checked by the kernel
+    return contiguous(a.reshape(-1), _I64)   # values checked by the kernel
 
 
 def _length_error(name, a, n, T, S):
@@ -59,45 +66,110 @@ def _length_error(name, a, n, T, S):
                      f"got {v} for sample {n}")
 
 
-def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank=0, reduction="mean",
-             zero_infinity=False, grad=False, grad_wrt="log_probs", grad_output=None,
-             grad_out=None):
+@overload
+def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
+             target_lengths: ArrayLike, *, blank: int = ..., reduction: Reduction = ...,
+             zero_infinity: bool = ..., grad: Literal[False] = ...,
+             grad_wrt: Literal["log_probs", "logits"] = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> Output: ...
+@overload
+def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
+             target_lengths: ArrayLike, *, blank: int = ..., reduction: Reduction = ...,
+             zero_infinity: bool = ..., grad: Literal[True],
+             grad_wrt: Literal["log_probs", "logits"] = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
+             target_lengths: ArrayLike, *, blank: int = ..., reduction: Reduction = ...,
+             zero_infinity: bool = ..., grad: bool = ...,
+             grad_wrt: Literal["log_probs", "logits"] = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
+             target_lengths: ArrayLike, *, blank: int = 0, reduction: Reduction = "mean",
+             zero_infinity: bool = False, grad: bool = False,
+             grad_wrt: Literal["log_probs", "logits"] = "log_probs",
+             grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
     """Connectionist temporal classification loss, as torch's ``F.ctc_loss``.
-
-    ``log_probs``: (T, N, C) log-probabilities (e.g. a ``log_softmax`` over C),
-    or (T, C) for one unbatched sequence.  ``targets``: padded (N, S) or the
-    targets of all samples concatenated (1-D, length ``sum(target_lengths)``);
-    (S,) when unbatched.  ``input_lengths`` / ``target_lengths``: (N) integer
-    arrays or lists of ints (one int when unbatched).  Any integer dtype.
 
     Per sample the loss is the negative log-likelihood of its target over all
     CTC alignments of its first ``input_lengths[n]`` steps: ``+inf`` when no
     alignment exists (target plus repeats longer than the input) or has
-    non-zero probability; ``zero_infinity=True`` turns those into 0 with a
-    zero gradient (NaN is not touched).  ``'mean'`` divides each loss by
-    ``max(target_length, 1)``, then averages over the batch; ``'sum'`` adds.
+    non-zero probability.
 
+    Parameters
+    ----------
+    log_probs : array_like
+        ``(T, N, C)`` log-probabilities (e.g. a :func:`log_softmax` over C), or
+        ``(T, C)`` for one unbatched sequence.
+    targets : array_like
+        Integer targets: padded ``(N, S)``, or all samples' targets concatenated
+        (1-D, length ``sum(target_lengths)``); ``(S,)`` when unbatched.  Any
+        integer dtype.
+    input_lengths : array_like
+        ``(N,)`` integers (or a list of ints; one int when unbatched), each
+        ``<= T``.
+    target_lengths : array_like
+        ``(N,)`` integers (or a list of ints; one int when unbatched).
+    blank : int, default 0
+        The blank class, in ``[0, C)``.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        ``'mean'`` divides each loss by ``max(target_length, 1)``, then averages
+        over the batch; ``'sum'`` adds.
+    zero_infinity : bool, default False
+        Turn infinite losses into 0 with a zero gradient (NaN is not touched).
+    %(grad)s
+    grad_wrt : {'log_probs', 'logits'}, default 'log_probs'
+        Which gradient ``grad=True`` returns.  ``'log_probs'``: the exact
+        derivative with respect to `log_probs`, ``-posterior * grad_output``,
+        where ``posterior[t, n, c]`` is the probability that an alignment emits
+        class ``c`` at step ``t``.  ``'logits'``: ``(exp(log_probs) - posterior)
+        * grad_output``, the derivative with respect to the logits `log_probs`
+        was the ``log_softmax`` of -- what torch's backward returns (even for a
+        `log_probs` leaf, pytorch#52241), and what a training loop feeding
+        logits through ``log_softmax`` needs.
+    %(grad_output)s
+    %(grad_out)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        ``(N,)`` per-sample losses for ``reduction='none'`` (0-d when
+        unbatched), else a NumPy scalar; in the compute dtype.
+    grad : ndarray
+        Only with ``grad=True``, as ``(loss, grad)``: shaped like `log_probs`,
+        zero for ``t >= input_lengths[n]``.  A sample with an infinite loss gets
+        a NaN gradient (as torch), or zero with `zero_infinity`.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument (and the first offending sample) for a bad shape,
+        length (``< 0``, ``input_length > T``, ``target_length > S``, or
+        concatenated targets not of length ``sum(target_lengths)``), target
+        value or `blank`.
+    TypeError
+        For float or bool targets or lengths.
+
+    Notes
+    -----
     Unlike torch, target values are checked: within each sample's
-    ``target_lengths[n]`` they must be in ``[0, C)`` and differ from ``blank``
-    (padding beyond the length is ignored, e.g. 0 or -1).  Errors:
-    ``ValueError`` naming the argument (and the first offending sample) for a
-    bad shape, length, target value or ``blank``; ``TypeError`` for float or
-    bool targets or lengths.
+    ``target_lengths[n]`` they must be in ``[0, C)`` and differ from `blank`
+    (padding beyond the length is ignored, e.g. 0 or -1).  Unbatched targets may
+    be padded.  The recursions run in double precision for float32 inputs too.
+    %(dtype)s
 
-    ``grad=True`` returns ``(loss, g)`` from the same pass, ``g`` shaped like
-    ``log_probs`` (zero for ``t >= input_lengths[n]``):
-
-    - ``grad_wrt='log_probs'`` (default): the exact derivative with respect to
-      ``log_probs``, ``-posterior * grad_output``, where posterior[t, n, c] is
-      the probability that an alignment emits class c at step t.
-    - ``grad_wrt='logits'``: ``(exp(log_probs) - posterior) * grad_output``,
-      the derivative with respect to the logits ``log_probs`` was the
-      ``log_softmax`` of.  This is what torch's backward returns (torch's
-      gradient for a ``log_probs`` leaf is this one, pytorch#52241), and what
-      a training loop feeding logits through ``log_softmax`` needs.
-
-    A sample with an infinite loss gets a NaN gradient (as torch), or zero
-    with ``zero_infinity=True``.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossengine as le
+    >>> logits = np.zeros((4, 1, 3))                 # T=4 steps, N=1, C=3 classes
+    >>> log_probs = le.log_softmax(logits, axis=-1)
+    >>> loss, g = le.ctc_loss(log_probs, [[1, 2]], [4], [2], grad=True, grad_wrt='logits')
+    >>> round(float(loss), 4)
+    0.8432
+    >>> g.shape
+    (4, 1, 3)
     """
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
@@ -145,7 +217,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank=0, redu
             np.cumsum(tl[:-1], out=off[1:])
     else:
         raise ValueError(f"targets must be padded (N, S) or concatenated 1-d, got shape {t.shape}")
-    tc = np.ascontiguousarray(t.reshape(-1), dtype=_I64)
+    tc = contiguous(t.reshape(-1), _I64)
 
     xc = contiguous(lp3, dt)
     loss = None

@@ -1,16 +1,21 @@
 """Log-sum-exp family: softmax, log_softmax, logsumexp, softmin, cross_entropy
 and nll_loss, each with its fused gradient (kernels in csrc/cross_entropy.c)."""
+from __future__ import annotations
+
 import math
+from typing import Literal, Optional, overload
 
 import numpy as np
 
+from ._docs import fill_doc
+from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, MaybeGrad, Output, Reduction,
+                      WithGrad)
 from . import _core as _ce
 from ._runtime import nthreads
-from ._validate import (RED_MEAN, RED_NONE, as_array, as_index_target, as_int, call_buffers,
-                        check_finite_scalar, check_no_grad_args, compute_dtype,
-                        contiguous, finish_grad, grad_buffer, grad_output_none,
-                        normalize_axis, pick_axis,
-                        reduction_code)
+from ._validate import (AXIS1, RED_MEAN, RED_NONE, as_array, as_index_target, as_int,
+                        as_int64, call_buffers, check_no_grad_args, check_option,
+                        compute_dtype, contiguous, finish_grad, grad_buffer, grad_output_none,
+                        normalize_axis, pick_axis, reduction_code)
 
 _LE_ERR_TARGET_RANGE = 1
 _LE_ERR_NOMEM = 3
@@ -73,26 +78,227 @@ def _softmax_like(name, x, axis, dim, keepdim, grad, grad_output, grad_out):
     return y
 
 
-def softmax(input, axis=None, *, dim=None, grad=False, grad_output=None, grad_out=None):
-    """softmax along `axis` (default -1). With grad=True returns (y, g) where g
-    is the gradient of sum(grad_output * y) with respect to input."""
+@overload
+def softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+            grad: Literal[False] = ..., grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> Output: ...
+@overload
+def softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+            grad: Literal[True], grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+            grad: bool = ..., grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def softmax(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] = None,
+            grad: bool = False, grad_output: GradOutput = None,
+            grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Softmax ``exp(x) / sum(exp(x))`` along an axis, as torch's ``F.softmax``.
+
+    Computed with the maximum subtracted, so any finite input gives a finite
+    result.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits, any shape (a 0-d input is one element: the result is 1).
+    %(sm_axis)s
+    %(grad)s
+    %(grad_output_act)s
+    %(grad_out)s
+
+    Returns
+    -------
+    y : ndarray
+        The probabilities, shaped like `input`, in the compute dtype.
+    %(ret_grad_act)s
+
+    Raises
+    ------
+    %(raises_act)s
+
+    Notes
+    -----
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> y, g = le.softmax([1.0, 2.0, 3.0], grad=True, grad_output=[1.0, 0.0, 0.0])
+    >>> y.round(4)
+    array([0.09  , 0.2447, 0.6652])
+    >>> g.round(4)
+    array([ 0.0819, -0.022 , -0.0599])
+    """
     return _softmax_like("softmax", input, axis, dim, False, grad, grad_output, grad_out)
 
 
-def log_softmax(input, axis=None, *, dim=None, grad=False, grad_output=None, grad_out=None):
-    """log(softmax(input)) along `axis` (default -1), computed stably."""
+@overload
+def log_softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+                grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                grad_out: GradOut = ...) -> Output: ...
+@overload
+def log_softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+                grad: Literal[True], grad_output: GradOutput = ...,
+                grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def log_softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+                grad: bool = ..., grad_output: GradOutput = ...,
+                grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def log_softmax(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] = None,
+                grad: bool = False, grad_output: GradOutput = None,
+                grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Log-softmax ``x - logsumexp(x)`` along an axis, as torch's ``F.log_softmax``.
+
+    Computed stably (never ``log`` of an underflowed softmax).
+
+    Parameters
+    ----------
+    input : array_like
+        Logits, any shape.
+    %(sm_axis)s
+    %(grad)s
+    %(grad_output_act)s
+    %(grad_out)s
+
+    Returns
+    -------
+    y : ndarray
+        The log-probabilities, shaped like `input`, in the compute dtype.
+    %(ret_grad_act)s
+
+    Raises
+    ------
+    %(raises_act)s
+
+    Notes
+    -----
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> y, g = le.log_softmax([[1.0, 2.0, 3.0]], grad=True)
+    >>> y.round(4)
+    array([[-2.4076, -1.4076, -0.4076]])
+    >>> g.shape
+    (1, 3)
+    """
     return _softmax_like("log_softmax", input, axis, dim, False, grad, grad_output, grad_out)
 
 
-def softmin(input, axis=None, *, dim=None, grad=False, grad_output=None, grad_out=None):
-    """softmax(-input) along `axis` (default -1)."""
+@overload
+def softmin(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+            grad: Literal[False] = ..., grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> Output: ...
+@overload
+def softmin(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+            grad: Literal[True], grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def softmin(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+            grad: bool = ..., grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def softmin(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] = None,
+            grad: bool = False, grad_output: GradOutput = None,
+            grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Softmin ``softmax(-x)`` along an axis, as torch's ``F.softmin``.
+
+    Parameters
+    ----------
+    input : array_like
+        Values, any shape.
+    %(sm_axis)s
+    %(grad)s
+    %(grad_output_act)s
+    %(grad_out)s
+
+    Returns
+    -------
+    y : ndarray
+        Shaped like `input`, in the compute dtype.
+    %(ret_grad_act)s
+
+    Raises
+    ------
+    %(raises_act)s
+
+    Notes
+    -----
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> le.softmin([1.0, 2.0, 3.0]).round(4)
+    array([0.6652, 0.2447, 0.09  ])
+    """
     return _softmax_like("softmin", input, axis, dim, False, grad, grad_output, grad_out)
 
 
-def logsumexp(input, axis=None, *, dim=None, keepdim=False, grad=False, grad_output=None,
-              grad_out=None):
-    """log(sum(exp(input))) along `axis` (default -1); an infinite maximum is
-    handled as torch does (shift by 0), so all -inf gives -inf."""
+@overload
+def logsumexp(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+              keepdim: bool = ..., grad: Literal[False] = ..., grad_output: GradOutput = ...,
+              grad_out: GradOut = ...) -> Output: ...
+@overload
+def logsumexp(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+              keepdim: bool = ..., grad: Literal[True], grad_output: GradOutput = ...,
+              grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def logsumexp(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
+              keepdim: bool = ..., grad: bool = ..., grad_output: GradOutput = ...,
+              grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def logsumexp(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] = None,
+              keepdim: bool = False, grad: bool = False, grad_output: GradOutput = None,
+              grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """``log(sum(exp(x)))`` along an axis, as torch's ``torch.logsumexp``.
+
+    An infinite maximum is handled as torch does (shift by 0), so a row of all
+    ``-inf`` gives ``-inf``, and an empty axis gives ``-inf``.
+
+    Parameters
+    ----------
+    input : array_like
+        Values, any shape.
+    %(sm_axis)s
+    keepdim : bool, default False
+        Keep the reduced axis with size 1.
+    %(grad)s
+    %(grad_output_act)s
+    %(grad_out)s
+
+    Returns
+    -------
+    y : ndarray or numpy scalar
+        `input`'s shape without `axis` (with it as 1 if `keepdim`); a NumPy
+        scalar when that is 0-d.  In the compute dtype.
+    grad : ndarray
+        Only with ``grad=True``, as ``(y, grad)``: the gradient of
+        ``sum(grad_output * y)`` with respect to `input` (``softmax(input)``
+        times `grad_output`), shaped like `input`.
+
+    Raises
+    ------
+    %(raises_act)s
+
+    Notes
+    -----
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> y, g = le.logsumexp([[0.0, 0.0], [1.0, 3.0]], grad=True)
+    >>> y.round(4)
+    array([0.6931, 3.1269])
+    >>> g.round(4)
+    array([[0.5   , 0.5   ],
+           [0.1192, 0.8808]])
+    """
     return _softmax_like("logsumexp", input, axis, dim, keepdim, grad, grad_output, grad_out)
 
 
@@ -142,8 +348,8 @@ def _ce_impl(name, input, target, weight, ignore_index, reduction, label_smoothi
     x = as_array(input, "input")
     dt = compute_dtype(x)
     outer, C, inner, ax, pos_shape = _class_layout(x, axis)
-    ignore_index = as_int(ignore_index, "ignore_index")
-    eps = check_finite_scalar(label_smoothing, "label_smoothing", 0.0, 1.0)
+    ignore_index = as_int64(ignore_index, "ignore_index")
+    eps = check_option(label_smoothing, "label_smoothing", 0.0, 1.0)
     t_raw = target if type(target) is np.ndarray else np.asarray(target)
     prob = (not log_input) and t_raw.shape == x.shape and x.ndim >= 1 and \
         not (x.ndim == 1 and t_raw.ndim == 0)
@@ -190,39 +396,202 @@ def _ce_impl(name, input, target, weight, ignore_index, reduction, label_smoothi
     return out
 
 
-def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0, axis=1, dim=None, grad=False, grad_output=None,
-                  grad_out=None):
-    """Cross entropy between logits `input` and `target`, as torch's
-    ``F.cross_entropy``.
+@overload
+def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+                  ignore_index: int = ..., reduction: Reduction = ...,
+                  label_smoothing: float = ..., axis: int = ..., dim: Optional[int] = ...,
+                  grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                  grad_out: GradOut = ...) -> Output: ...
+@overload
+def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+                  ignore_index: int = ..., reduction: Reduction = ...,
+                  label_smoothing: float = ..., axis: int = ..., dim: Optional[int] = ...,
+                  grad: Literal[True], grad_output: GradOutput = ...,
+                  grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+                  ignore_index: int = ..., reduction: Reduction = ...,
+                  label_smoothing: float = ..., axis: int = ..., dim: Optional[int] = ...,
+                  grad: bool = ..., grad_output: GradOutput = ...,
+                  grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = None, *,
+                  ignore_index: int = -100, reduction: Reduction = "mean",
+                  label_smoothing: float = 0.0, axis: int = AXIS1, dim: Optional[int] = None,
+                  grad: bool = False, grad_output: GradOutput = None,
+                  grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Cross entropy between logits and class targets, as torch's ``F.cross_entropy``.
 
-    Index targets (integer array shaped like input without the class axis) or
-    class probabilities (float array shaped like input).  ``axis`` is the class
-    axis (default 1, torch layout; -1 for channels-last; a 1-d input is one
-    sample).  'mean' divides by the summed weight of non-ignored targets
-    (index targets) or by the number of positions (probability targets).
-    With ``grad=True`` returns ``(loss, d loss / d input)`` from one pass.
+    ``l = -sum_c w_c q_c log softmax(input)_c`` per position, with ``q`` the
+    one-hot target (smoothed by `label_smoothing`) or the given class
+    probabilities.
+
+    Parameters
+    ----------
+    input : array_like
+        Logits: ``(C)``, ``(N, C)`` or ``(N, C, d1, ..., dk)`` with the classes
+        on `axis`; a 1-d input is one sample whatever `axis` says.
+    target : array_like
+        Integer class indices shaped like `input` without the class axis (any
+        integer dtype), or class probabilities (floating, shaped like `input`);
+        chosen by shape, as torch.
+    weight : array_like, optional
+        ``(C,)`` weights of the classes.
+    ignore_index : int, default -100
+        Index targets equal to it add nothing and get a zero gradient (not
+        allowed with probability targets).  An int64.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        ``'mean'`` divides by the summed weight of the non-ignored targets (index
+        targets) or by the number of positions (probability targets).
+    label_smoothing : float, default 0.0
+        In ``[0, 1]``; combines with `weight` and `ignore_index` exactly as torch.
+    axis : int, default 1
+        The class axis (torch's layout); ``-1`` reads channels-last data
+        ``(N, d1, ..., C)`` in place, without a transpose copy.
+    dim : int, optional
+        Alias of `axis` (giving both is a ``TypeError``).
+    %(grad)s
+    %(grad_output)s
+    %(grad_out)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        Per position (`input`'s shape without the class axis) for
+        ``reduction='none'``, else a NumPy scalar; in the compute dtype.
+    %(ret_grad)s
+
+    Raises
+    ------
+    ValueError
+        If a target index is out of range (the message names the value and its
+        position), the shapes do not fit, `weight` has the wrong size,
+        `label_smoothing` is NaN or outside ``[0, 1]``, `ignore_index` is
+        outside the int64 range, `reduction` is unknown, or
+        `grad_output`/`grad_out` is given without ``grad=True`` or does not fit.
+    TypeError
+        If `input` does not hold real numbers, index targets are not integers,
+        probability targets are not floating, `grad_out` has the wrong dtype,
+        or both `axis` and `dim` are given.
+
+    Notes
+    -----
+    Where torch is silent: a 1-d input is one sample whatever `axis` says, and
+    out-of-range targets raise instead of reading memory.  An empty or fully
+    ignored batch gives NaN for ``'mean'`` and 0 for ``'sum'``, as torch.  When
+    the summed weight is 0 (every target ignored, or weighing 0) the gradient
+    is torch's too: 0 at ignored positions, NaN in the rows of counted
+    zero-weight targets.
+    Logits of +-1e4 (float32) or +-1e300 (float64) give finite results; NaN
+    propagates into the loss and into the gradient of its own row.
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossengine as le
+    >>> logits = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 0.0]])
+    >>> loss, g = le.cross_entropy(logits, [0, 1], grad=True)
+    >>> round(float(loss), 4)
+    0.3964
+    >>> g.round(4)
+    array([[-0.1072,  0.0876,  0.0196],
+           [ 0.106 , -0.2119,  0.106 ]])
     """
     if axis == 1 and dim is None and grad_output is None:
         r = _ce.ce_fast(input, target, weight, ignore_index, label_smoothing, reduction, grad, 0,
                         nthreads(), grad_out)
         if r is not None:
             return r
-    axis = pick_axis(None if axis == 1 and dim is not None else axis, dim, 1)
+    axis = pick_axis(axis, dim, 1)
     return _ce_impl("cross_entropy", input, target, weight, ignore_index, reduction,
                     label_smoothing, axis, grad, grad_output, grad_out, False)
 
 
-def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean", axis=1,
-             dim=None, grad=False, grad_output=None, grad_out=None):
-    """Negative log-likelihood of log-probabilities `input` at integer `target`,
-    as torch's ``F.nll_loss`` (loss ``-w[y] * input[y]``; 'mean' divides by the
-    summed weight of non-ignored targets)."""
+@overload
+def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+             ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
+             dim: Optional[int] = ..., grad: Literal[False] = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> Output: ...
+@overload
+def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+             ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
+             dim: Optional[int] = ..., grad: Literal[True], grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
+             ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
+             dim: Optional[int] = ..., grad: bool = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = None, *,
+             ignore_index: int = -100, reduction: Reduction = "mean", axis: int = AXIS1,
+             dim: Optional[int] = None, grad: bool = False, grad_output: GradOutput = None,
+             grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Negative log-likelihood of log-probabilities at class targets, as torch's ``F.nll_loss``.
+
+    ``l = -w[y] * input[y]`` per position (``input`` holding log-probabilities,
+    e.g. from :func:`log_softmax`).
+
+    Parameters
+    ----------
+    input : array_like
+        Log-probabilities: ``(C)``, ``(N, C)`` or ``(N, C, d1, ..., dk)`` with
+        the classes on `axis`.
+    target : array_like
+        Integer class indices shaped like `input` without the class axis.
+    weight : array_like, optional
+        ``(C,)`` weights of the classes.
+    ignore_index : int, default -100
+        Targets equal to it add nothing and get a zero gradient.  An int64.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        ``'mean'`` divides by the summed weight of the non-ignored targets.
+    axis : int, default 1
+        The class axis; ``-1`` for channels-last data.
+    dim : int, optional
+        Alias of `axis` (giving both is a ``TypeError``).
+    %(grad)s
+    %(grad_output)s
+    %(grad_out)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        Per position for ``reduction='none'``, else a NumPy scalar.
+    %(ret_grad)s
+
+    Raises
+    ------
+    ValueError
+        If a target index is out of range (named with its position), the shapes
+        do not fit, `weight` has the wrong size, `reduction` is unknown, or
+        `grad_output`/`grad_out` is given without ``grad=True`` or does not fit.
+    TypeError
+        If `input` does not hold real numbers or `target` is not integer.
+
+    Notes
+    -----
+    An empty or fully ignored batch gives NaN for ``'mean'`` and 0 for
+    ``'sum'``, as torch (the gradient is then 0 at ignored positions, NaN at
+    counted zero-weight targets, as torch's).
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> logp = le.log_softmax([[2.0, 0.5, -1.0], [0.0, 1.0, 0.0]])
+    >>> loss, g = le.nll_loss(logp, [0, 1], grad=True)
+    >>> round(float(loss), 4)
+    0.3964
+    >>> g
+    array([[-0.5,  0. ,  0. ],
+           [ 0. , -0.5,  0. ]])
+    """
     if axis == 1 and dim is None and grad_output is None:
         r = _ce.ce_fast(input, target, weight, ignore_index, 0.0, reduction, grad, 1,
                         nthreads(), grad_out)
         if r is not None:
             return r
-    axis = pick_axis(None if axis == 1 and dim is not None else axis, dim, 1)
+    axis = pick_axis(axis, dim, 1)
     return _ce_impl("nll_loss", input, target, weight, ignore_index, reduction, 0.0, axis,
                     grad, grad_output, grad_out, True)

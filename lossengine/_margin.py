@@ -6,18 +6,24 @@ triplet_margin_with_distance_loss, pairwise_distance, cosine_similarity.
 Each follows torch.nn.functional (2.13) in names, defaults, results and
 subgradients, and takes ``grad=True`` for the fused gradient.
 """
+from __future__ import annotations
+
 import functools
 import math
 import numbers
+from typing import Literal, Optional, overload
 
 import numpy as np
 
+from ._docs import fill_doc
+from ._typing import (ArrayLike, DistanceFunction, FloatArray, GradOut, GradOutput, GradOuts,
+                      Grads2, Grads3, MaybeGrad, Output, Reduction, WithGrad)
 from . import _core as _k
 from ._runtime import nthreads
-from ._validate import (RED_MEAN, RED_NONE, as_array, as_index_target, check_finite_scalar,
-                        check_no_grad_args, compute_dtype, contiguous, finish_grad,
-                        grad_buffer, grad_output_none, grad_output_reduced, normalize_axis,
-                        pick_axis, reduction_code)
+from ._validate import (AXIS1, RED_MEAN, RED_NONE, as_array, as_index_target,
+                        check_no_grad_args, check_option, compute_dtype, contiguous,
+                        finish_grad, fixed_sum, grad_buffer, grad_output_none,
+                        grad_output_reduced, normalize_axis, pick_axis, reduction_code)
 
 _LE_ERR_TARGET_RANGE = 1
 _LE_ERR_NOMEM = 3
@@ -155,7 +161,16 @@ def _result(red, loss, value, dt, grads):
 
 
 def _margin_value(margin, name="margin"):
-    return check_finite_scalar(margin, name)
+    return check_option(margin, name)
+
+
+def _p_value(p):
+    """A norm order: any real number or +-inf (not NaN)."""
+    return check_option(p, "p")
+
+
+def _eps_value(eps):
+    return check_option(eps, "eps", 0.0)
 
 
 # --------------------------------------------------------------------------
@@ -193,27 +208,147 @@ def _elementwise(what, kind, preds_in, pred_names, target, margin, reduction, gr
     return _result(red, loss, value, dt, grads)
 
 
-def margin_ranking_loss(input1, input2, target, *, margin=0.0, reduction="mean", grad=False,
-                        grad_output=None, grad_out=None):
-    """``max(0, -target * (input1 - input2) + margin)`` elementwise, as torch's
-    ``F.margin_ranking_loss``.  The three arrays must have the same number of
-    dimensions (Python scalars excepted) and broadcast together; ``target`` is
-    not checked (any value, usually +-1).  With ``grad=True`` returns
-    ``(loss, (d/d input1, d/d input2))`` (``None`` for a Python-scalar input);
-    at the kink (argument exactly 0) the gradient is ``-+target``, as torch."""
+@overload
+def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                        margin: float = ..., reduction: Reduction = ...,
+                        grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                        grad_out: GradOuts = ...) -> Output: ...
+@overload
+def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                        margin: float = ..., reduction: Reduction = ..., grad: Literal[True],
+                        grad_output: GradOutput = ...,
+                        grad_out: GradOuts = ...) -> WithGrad[Grads2]: ...
+@overload
+def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                        margin: float = ..., reduction: Reduction = ..., grad: bool = ...,
+                        grad_output: GradOutput = ...,
+                        grad_out: GradOuts = ...) -> MaybeGrad[Grads2]: ...
+@fill_doc
+def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                        margin: float = 0.0, reduction: Reduction = "mean", grad: bool = False,
+                        grad_output: GradOutput = None,
+                        grad_out: GradOuts = None) -> MaybeGrad[Grads2]:
+    """Ranking loss ``max(0, -target * (input1 - input2) + margin)`` (``F.margin_ranking_loss``).
+
+    The three arrays must have the same number of dimensions (Python scalars
+    excepted) and broadcast together; `target` is not checked (any value,
+    usually +-1).
+
+    Parameters
+    ----------
+    input1, input2 : array_like
+        The scores to rank (predictions; a Python scalar gets no gradient).
+    target : array_like
+        ``1`` where `input1` should rank higher, ``-1`` where `input2` should.
+    margin : float, default 0.0
+        The required gap.
+    %(reduction)s
+    %(grad)s
+    %(grad_output)s
+    %(grad_outs)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        The broadcast-shaped losses for ``reduction='none'``, else a NumPy scalar; in the compute
+        dtype.
+    grad : tuple
+        Only with ``grad=True``, as ``(loss, (d_input1, d_input2))``: shaped like
+        each input (None for a Python scalar).
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    At the kink (argument exactly 0) the gradient is ``-+target`` (torch's
+    ``clamp_min`` subgradient).
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossengine as le
+    >>> loss, (g1, g2) = le.margin_ranking_loss([1.0, 0.2], [0.5, 0.8], [-1.0, 1.0],
+    ...                                          margin=0.1, grad=True)
+    >>> round(float(loss), 4)
+    0.65
+    >>> g1, g2
+    (array([ 0.5, -0.5]), array([-0.5,  0.5]))
+    """
     return _elementwise("margin_ranking_loss", _MG_RANKING, [input1, input2],
                         ["input1", "input2"], target, margin, reduction, grad, grad_output,
                         grad_out, True)
 
 
-def hinge_embedding_loss(input, target, *, margin=1.0, reduction="mean", grad=False,
-                         grad_output=None, grad_out=None):
-    """Hinge embedding loss, as torch's ``F.hinge_embedding_loss``: ``input``
-    where ``target == 1``, ``max(0, margin - input)`` where ``target == -1``.
+@overload
+def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float = ...,
+                         reduction: Reduction = ..., grad: Literal[False] = ...,
+                         grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float = ...,
+                         reduction: Reduction = ..., grad: Literal[True],
+                         grad_output: GradOutput = ...,
+                         grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float = ...,
+                         reduction: Reduction = ..., grad: bool = ...,
+                         grad_output: GradOutput = ...,
+                         grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float = 1.0,
+                         reduction: Reduction = "mean", grad: bool = False,
+                         grad_output: GradOutput = None,
+                         grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Hinge embedding loss, as torch's ``F.hinge_embedding_loss``.
+
+    ``input`` where ``target == 1``, ``max(0, margin - input)`` where
+    ``target == -1``.
+
+    Parameters
+    ----------
+    input : array_like
+        Distances (or other non-negative scores).
+    target : array_like
+        ``1`` or ``-1``; broadcast with `input`.
+    margin : float, default 1.0
+        The margin for ``-1`` targets.
+    %(reduction)s
+    %(grad)s
+    %(grad_output)s
+    %(grad_out)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        The broadcast-shaped losses for ``reduction='none'``, else a NumPy scalar; in the compute
+        dtype.
+    grad : ndarray
+        Only with ``grad=True``, as ``(loss, grad)``: the gradient with respect
+        to `input` (times `grad_output`), shaped like `input`.
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
     Targets other than +-1 are not rejected; as in torch both parts apply to
-    them: ``input + max(0, margin - input)``.  ``input`` and ``target``
-    broadcast together.  At ``input == margin`` a ``-1`` target passes the
-    gradient ``-1`` (torch's ``clamp_min`` subgradient)."""
+    them: ``input + max(0, margin - input)``.  At ``input == margin`` a ``-1``
+    target passes the gradient ``-1`` (torch's subgradient).
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossengine as le
+    >>> loss, g = le.hinge_embedding_loss([0.3, 0.4], [1.0, -1.0], grad=True)
+    >>> round(float(loss), 4)
+    0.45
+    >>> g
+    array([ 0.5, -0.5])
+    """
     return _elementwise("hinge_embedding_loss", _MG_HINGE, [input], ["input"], target, margin,
                         reduction, grad, grad_output, grad_out, False)
 
@@ -235,14 +370,78 @@ def _target_error(what, t, bad, shape, C, lo):
                      f"{tuple(map(int, idx))} is out of range [{lo}, {C})")
 
 
-def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction="mean",
-                      grad=False, grad_output=None, grad_out=None):
-    """Multi-class hinge loss, as torch's ``F.multi_margin_loss``:
-    ``l_n = sum_{i != y} w_y * max(0, margin - x_y + x_i)^p / C``; ``weight``
-    (C,) is indexed by the target class.  Input ``(N, C)``, ``(C)`` or 0-d;
-    integer target ``(N)`` (or 0-d for one sample).  'mean' averages the
-    per-sample losses over N.  A term counts (and gets a gradient) only where
-    ``margin - x_y + x_i > 0``, as torch."""
+@overload
+def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = ..., margin: float = ...,
+                      weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
+                      grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                      grad_out: GradOut = ...) -> Output: ...
+@overload
+def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = ..., margin: float = ...,
+                      weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
+                      grad: Literal[True], grad_output: GradOutput = ...,
+                      grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = ..., margin: float = ...,
+                      weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
+                      grad: bool = ..., grad_output: GradOutput = ...,
+                      grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = 1, margin: float = 1.0,
+                      weight: Optional[ArrayLike] = None, *, reduction: Reduction = "mean",
+                      grad: bool = False, grad_output: GradOutput = None,
+                      grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Multi-class hinge loss, as torch's ``F.multi_margin_loss``.
+
+    ``l_n = sum_{i != y} w_y * max(0, margin - x_y + x_i)**p / C``; a term counts
+    (and gets a gradient) only where ``margin - x_y + x_i > 0``, as torch.
+
+    Parameters
+    ----------
+    input : array_like
+        Scores ``(N, C)``, ``(C)`` or 0-d.
+    target : array_like
+        Integer classes ``(N)`` (0-d for one sample).
+    p : int, default 1
+        1 or 2.
+    margin : float, default 1.0
+        The margin.
+    weight : array_like, optional
+        ``(C,)`` class weights, indexed by the target class.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        ``'mean'`` averages the per-sample losses over N.
+    %(grad)s
+    %(grad_output)s
+    %(grad_out)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        The ``(N,)`` per-sample losses for ``reduction='none'``, else a NumPy
+        scalar; in the compute dtype.
+    grad : ndarray
+        Only with ``grad=True``, as ``(loss, grad)``: the gradient with respect
+        to `input` (times `grad_output`), shaped like `input`.
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    `p`, `margin` and `weight` may be positional, as in torch.  An empty batch
+    gives NaN for ``'mean'`` (torch returns uninitialised memory).
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossengine as le
+    >>> loss, g = le.multi_margin_loss(np.array([[0.1, 0.2, 0.4]]), [2], grad=True)
+    >>> round(float(loss), 4)
+    0.5
+    >>> g.round(4)
+    array([[ 0.3333,  0.3333, -0.6667]])
+    """
     what = "multi_margin_loss"
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
@@ -280,15 +479,69 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction=
     return _result(red, loss, value, dt, grads)
 
 
-def multilabel_margin_loss(input, target, *, reduction="mean", grad=False, grad_output=None,
-                           grad_out=None):
-    """Multi-label hinge loss, as torch's ``F.multilabel_margin_loss``:
-    ``l_n = sum_{j in Y} sum_{k not in Y} max(0, 1 - (x_{y_j} - x_k)) / C``
-    where the labels ``Y`` of a sample are its target entries up to the first
-    -1 (later entries are ignored, but every entry must lie in [-1, C), as
-    torch checks).  A label listed twice counts twice.  Input ``(C)`` or
-    ``(N, C)`` (0-d: one class), integer target of the same shape.  'mean'
-    averages over N; 'none' is ``(N)`` for a 2-d input, 0-d otherwise."""
+@overload
+def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                           grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                           grad_out: GradOut = ...) -> Output: ...
+@overload
+def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                           grad: Literal[True], grad_output: GradOutput = ...,
+                           grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                           grad: bool = ..., grad_output: GradOutput = ...,
+                           grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
+                           grad: bool = False, grad_output: GradOutput = None,
+                           grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Multi-label hinge loss, as torch's ``F.multilabel_margin_loss``.
+
+    ``l_n = sum_{j in Y} sum_{k not in Y} max(0, 1 - (x_{y_j} - x_k)) / C`` where
+    the labels ``Y`` of a sample are its target entries up to the first -1.
+
+    Parameters
+    ----------
+    input : array_like
+        Scores ``(C)`` or ``(N, C)`` (0-d: one class).
+    target : array_like
+        Integer labels of the same shape as `input`, padded with -1.
+    reduction : {'none', 'mean', 'sum'}, default 'mean'
+        ``'mean'`` averages over N.
+    %(grad)s
+    %(grad_output)s
+    %(grad_out)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        ``(N,)`` for a 2-d input, 0-d otherwise, for ``reduction='none'``, else
+        a NumPy scalar; in the compute dtype.
+    grad : ndarray
+        Only with ``grad=True``, as ``(loss, grad)``: the gradient with respect
+        to `input` (times `grad_output`), shaped like `input`.
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    Entries after the first -1 are ignored, but every entry must lie in
+    ``[-1, C)`` (torch's check).  A label listed twice counts twice.
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossengine as le
+    >>> loss, g = le.multilabel_margin_loss(np.array([[0.1, 0.2, 0.4, 0.8]]),
+    ...                                      np.array([[3, 0, -1, 1]]), grad=True)
+    >>> round(float(loss), 4)
+    0.85
+    >>> g.round(4)
+    array([[-0.5,  0.5,  0.5, -0.5]])
+    """
     what = "multilabel_margin_loss"
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
@@ -324,14 +577,76 @@ def _rows(shape):
     return math.prod(shape[:-1]), shape[-1]
 
 
-def cosine_embedding_loss(input1, input2, target, *, margin=0.0, reduction="mean", grad=False,
-                          grad_output=None, grad_out=None):
-    """Cosine embedding loss, as torch's ``F.cosine_embedding_loss``:
-    ``cos = sum(x1 x2) / sqrt((sum x1^2 + 1e-12)(sum x2^2 + 1e-12))`` per row
-    (eps on the squared norms, as torch); ``1 - cos`` where ``target == 1``,
-    ``max(0, cos - margin)`` where ``target == -1``, 0 for any other target.
-    Inputs ``(N, D)`` with target ``(N)``, or ``(D)`` with a 0-d target;
-    ``input1`` and ``input2`` broadcast together."""
+@overload
+def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                          margin: float = ..., reduction: Reduction = ...,
+                          grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                          grad_out: GradOuts = ...) -> Output: ...
+@overload
+def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                          margin: float = ..., reduction: Reduction = ..., grad: Literal[True],
+                          grad_output: GradOutput = ...,
+                          grad_out: GradOuts = ...) -> WithGrad[Grads2]: ...
+@overload
+def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                          margin: float = ..., reduction: Reduction = ..., grad: bool = ...,
+                          grad_output: GradOutput = ...,
+                          grad_out: GradOuts = ...) -> MaybeGrad[Grads2]: ...
+@fill_doc
+def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
+                          margin: float = 0.0, reduction: Reduction = "mean", grad: bool = False,
+                          grad_output: GradOutput = None,
+                          grad_out: GradOuts = None) -> MaybeGrad[Grads2]:
+    """Cosine embedding loss, as torch's ``F.cosine_embedding_loss``.
+
+    ``1 - cos`` where ``target == 1``, ``max(0, cos - margin)`` where
+    ``target == -1``, 0 for any other target, with the cosine per row over the
+    last axis.
+
+    Parameters
+    ----------
+    input1, input2 : array_like
+        Embeddings ``(N, D)`` or ``(D)``; broadcast together.
+    target : array_like
+        ``(N)`` (0-d for 1-d inputs) of ``1`` or ``-1``.
+    margin : float, default 0.0
+        The margin for ``-1`` targets.
+    %(reduction)s
+    %(grad)s
+    %(grad_output)s
+    %(grad_outs)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        The ``(N,)`` losses for ``reduction='none'``, else a NumPy scalar; in the compute
+        dtype.
+    grad : tuple
+        Only with ``grad=True``, as ``(loss, (d_input1, d_input2))``, shaped
+        like each input.
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    The cosine is ``sum(x1 x2) / sqrt((sum x1**2 + 1e-12)(sum x2**2 + 1e-12))``:
+    torch's ``1e-12`` is on the squared norms.
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossengine as le
+    >>> x1 = np.array([[1.0, 0.0], [1.0, 1.0]])
+    >>> x2 = np.array([[1.0, 1.0], [1.0, 1.0]])
+    >>> loss, (g1, g2) = le.cosine_embedding_loss(x1, x2, [1, -1], grad=True)
+    >>> round(float(loss), 4)
+    0.6464
+    >>> g1.shape, g2.shape
+    ((2, 2), (2, 2))
+    """
     what = "cosine_embedding_loss"
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
@@ -388,8 +703,7 @@ def _triplet(what, anchor, positive, negative, margin, dist, p, eps, doff, dscal
     if axis is not None and shape and axis != len(shape) - 1:
         kshape = shape[:axis] + shape[axis + 1:] + (shape[axis],)
         move = (axis, kshape)
-        xs = [np.ascontiguousarray(np.moveaxis(np.broadcast_to(a, shape), axis, -1), dtype=dt)
-              for a in preds]
+        xs = [contiguous(np.moveaxis(np.broadcast_to(a, shape), axis, -1), dt) for a in preds]
         out_shape = kshape[:-1]
     else:
         xs = [_as_shape(a, shape, dt) for a in preds]
@@ -408,21 +722,85 @@ def _triplet(what, anchor, positive, negative, margin, dist, p, eps, doff, dscal
     return _result(red, loss, value, dt, grads)
 
 
-def triplet_margin_loss(anchor, positive, negative, *, margin=1.0, p=2.0, eps=1e-6, swap=False,
-                        reduction="mean", grad=False, grad_output=None, grad_out=None):
-    """Triplet margin loss, as torch's ``F.triplet_margin_loss``:
-    ``max(margin + d(a, p) - d(a, n), 0)`` with ``d(x, y) = ||x - y + eps||_p``
-    over the last axis (``pairwise_distance``: eps is added to the
-    difference).  ``swap=True`` uses ``min(d(a, n), d(p, n))`` (a tie splits
-    the gradient in halves, as torch).  ``margin`` must be > 0; the three
-    arrays must have the same number of dimensions and broadcast together.
-    Any real ``p`` (``inf`` too); ``p = 1`` and ``p = 2`` are the fast paths.
-    With ``grad=True`` the gradients are a tuple (anchor, positive, negative)."""
+@overload
+def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
+                        margin: float = ..., p: float = ..., eps: float = ..., swap: bool = ...,
+                        reduction: Reduction = ..., grad: Literal[False] = ...,
+                        grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+@overload
+def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
+                        margin: float = ..., p: float = ..., eps: float = ..., swap: bool = ...,
+                        reduction: Reduction = ..., grad: Literal[True],
+                        grad_output: GradOutput = ...,
+                        grad_out: GradOuts = ...) -> WithGrad[Grads3]: ...
+@overload
+def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
+                        margin: float = ..., p: float = ..., eps: float = ..., swap: bool = ...,
+                        reduction: Reduction = ..., grad: bool = ...,
+                        grad_output: GradOutput = ...,
+                        grad_out: GradOuts = ...) -> MaybeGrad[Grads3]: ...
+@fill_doc
+def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
+                        margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                        reduction: Reduction = "mean", grad: bool = False,
+                        grad_output: GradOutput = None,
+                        grad_out: GradOuts = None) -> MaybeGrad[Grads3]:
+    """Triplet loss ``max(margin + d(a, p) - d(a, n), 0)``, as torch's ``F.triplet_margin_loss``.
+
+    ``d(x, y) = ||x - y + eps||_p`` over the last axis (:func:`pairwise_distance`:
+    `eps` is added to the difference).
+
+    Parameters
+    ----------
+    anchor, positive, negative : array_like
+        Embeddings with the same number of dimensions, broadcast together.
+    margin : float, default 1.0
+        ``> 0``.
+    p : float, default 2.0
+        The norm degree: any real ``p`` (``inf`` too); 1 and 2 are fast paths.
+    eps : float, default 1e-6
+        Added to the differences; ``>= 0``.
+    swap : bool, default False
+        Use ``min(d(a, n), d(p, n))`` as the negative distance.
+    %(reduction)s
+    %(grad)s
+    %(grad_output)s
+    %(grad_outs)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        The per-triplet losses for ``reduction='none'``, else a NumPy scalar; in the compute
+        dtype.
+    grad : tuple
+        Only with ``grad=True``, as ``(loss, (d_anchor, d_positive,
+        d_negative))``, shaped like each input.
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    A `swap` tie splits the gradient in halves and a zero distance has a zero
+    gradient, as torch.
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossengine as le
+    >>> a = np.array([[0.0, 0.0]]); p = np.array([[0.6, 0.8]]); n = np.array([[0.0, 1.5]])
+    >>> loss, (ga, gp, gn) = le.triplet_margin_loss(a, p, n, grad=True)
+    >>> round(float(loss), 4)
+    0.5
+    >>> gp.round(4)
+    array([[0.6, 0.8]])
+    """
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
-    pv = check_finite_scalar(p, "p") if not (isinstance(p, numbers.Real) and math.isinf(p)) \
-        else float(p)
-    e = check_finite_scalar(eps, "eps")
+    pv = _p_value(p)
+    e = _eps_value(eps)
     return _triplet("triplet_margin_loss", anchor, positive, negative, margin, _DIST_PNORM, pv,
                     e, 0.0, 1.0, bool(swap), red, grad, grad_output, grad_out)
 
@@ -447,14 +825,15 @@ def _resolve_distance(fn, ndim):
             not kw.get("keepdim", False):
         p = kw.get("p", 2.0)
         if isinstance(p, numbers.Real) and not isinstance(p, bool):
-            return _DIST_PNORM, float(p), float(kw.get("eps", 1e-6)), 0.0, 1.0, None
-    if base is cosine_similarity and set(kw) <= {"eps", "axis", "dim"}:
+            return _DIST_PNORM, _p_value(p), _eps_value(kw.get("eps", 1e-6)), 0.0, 1.0, None
+    if base is cosine_similarity and set(kw) <= {"eps", "axis", "dim"} and \
+            not {"axis", "dim"} <= set(kw):
         ax = kw.get("dim", kw.get("axis", 1))
         try:
             axis = _cos_axis(ax, ndim)
         except ValueError:
             return None
-        return _DIST_COS, 2.0, float(kw.get("eps", 1e-8)), 0.0, 1.0, axis
+        return _DIST_COS, 2.0, _eps_value(kw.get("eps", 1e-8)), 0.0, 1.0, axis
     return None
 
 
@@ -466,22 +845,90 @@ def _cos_axis(ax, ndim):
     return normalize_axis(ax, ndim, "axis")
 
 
-def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
-                                      margin=1.0, swap=False, reduction="mean", grad=False,
-                                      grad_output=None, grad_out=None):
-    """Triplet loss with a chosen distance, as torch's
-    ``F.triplet_margin_with_distance_loss``:
-    ``max(margin + d(a, p) - d(a, n), 0)``, ``swap`` as in
+@overload
+def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike,
+                                      *, distance_function: DistanceFunction = ...,
+                                      margin: float = ..., swap: bool = ...,
+                                      reduction: Reduction = ..., grad: Literal[False] = ...,
+                                      grad_output: GradOutput = ...,
+                                      grad_out: GradOuts = ...) -> Output: ...
+@overload
+def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike,
+                                      *, distance_function: DistanceFunction = ...,
+                                      margin: float = ..., swap: bool = ...,
+                                      reduction: Reduction = ..., grad: Literal[True],
+                                      grad_output: GradOutput = ...,
+                                      grad_out: GradOuts = ...) -> WithGrad[Grads3]: ...
+@overload
+def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike,
+                                      *, distance_function: DistanceFunction = ...,
+                                      margin: float = ..., swap: bool = ...,
+                                      reduction: Reduction = ..., grad: bool = ...,
+                                      grad_output: GradOutput = ...,
+                                      grad_out: GradOuts = ...) -> MaybeGrad[Grads3]: ...
+@fill_doc
+def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike,
+                                      *, distance_function: DistanceFunction = None,
+                                      margin: float = 1.0, swap: bool = False,
+                                      reduction: Reduction = "mean", grad: bool = False,
+                                      grad_output: GradOutput = None,
+                                      grad_out: GradOuts = None) -> MaybeGrad[Grads3]:
+    """Triplet loss with a chosen distance, as torch's ``F.triplet_margin_with_distance_loss``.
+
+    ``max(margin + d(a, p) - d(a, n), 0)``, `swap` as in
     :func:`triplet_margin_loss`.
 
-    ``distance_function``: ``None`` or ``'euclidean'`` (``pairwise_distance``,
-    p=2, eps=1e-6), ``'manhattan'`` (p=1, eps=1e-6), ``'cosine'``
-    (``1 - cosine_similarity``, eps=1e-8, over axis 1 — the only axis of a 1-d
-    input), the functions ``pairwise_distance`` / ``cosine_similarity``
-    themselves (or ``functools.partial`` of them with keyword arguments): all
-    fused, with gradients.  Any other callable ``f(x1, x2)`` returning an
-    array of distances gives the value only (``grad=True`` raises
-    ``ValueError``)."""
+    Parameters
+    ----------
+    anchor, positive, negative : array_like
+        Embeddings, broadcast together.
+    distance_function : str or callable, optional
+        ``None`` or ``'euclidean'`` (:func:`pairwise_distance`, p=2, eps=1e-6),
+        ``'manhattan'`` (p=1, eps=1e-6), ``'cosine'`` (``1 - cosine_similarity``,
+        eps=1e-8, over axis 1 -- the only axis of a 1-d input), the functions
+        :func:`pairwise_distance` / :func:`cosine_similarity` themselves (or
+        ``functools.partial`` of them with keyword arguments): all fused, with
+        gradients.  Any other callable ``f(x1, x2)`` returning an array of
+        distances gives the value only.
+    margin : float, default 1.0
+        ``> 0``.
+    swap : bool, default False
+        Use ``min(d(a, n), d(p, n))`` as the negative distance.
+    %(reduction)s
+    %(grad)s
+    %(grad_output)s
+    %(grad_outs)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        The per-triplet losses for ``reduction='none'``, else a NumPy scalar; in the compute
+        dtype.
+    grad : tuple
+        Only with ``grad=True``, as ``(loss, (d_anchor, d_positive,
+        d_negative))``, shaped like each input.
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    ``grad=True`` with an arbitrary callable raises ``ValueError``.
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossengine as le
+    >>> a = np.array([[1.0, 0.0]]); p = np.array([[1.0, 1.0]]); n = np.array([[0.0, 1.0]])
+    >>> loss, grads = le.triplet_margin_with_distance_loss(
+    ...     a, p, n, distance_function='cosine', grad=True)
+    >>> round(float(loss), 4)
+    0.2929
+    >>> [g.shape for g in grads]
+    [(1, 2), (1, 2), (1, 2)]
+    """
     what = "triplet_margin_with_distance_loss"
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
@@ -504,7 +951,8 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     preds, _ = _preds([anchor, positive, negative], names)
     m = _check_triplet(what, margin, preds)
     dt = compute_dtype(*preds)
-    a, pz, n = (np.asarray(x, dtype=dt) for x in preds)
+    # C-ordered copies: the callable sees one layout whatever the caller's
+    a, pz, n = (contiguous(x, dt) for x in preds)
     dpos = np.asarray(distance_function(a, pz))
     dneg = np.asarray(distance_function(a, n))
     if swap:
@@ -514,23 +962,78 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     if red == RED_NONE:
         out = l.astype(dt)
         return out[()] if out.ndim == 0 else out
-    s = l.sum()
+    s = fixed_sum(l)        # C order: the same bits whatever layout the callable returns
     return dt.type(s / l.size if red == RED_MEAN else s)
 
 
 # --------------------------------------------------------------------------
 # distances
-def pairwise_distance(x1, x2, *, p=2.0, eps=1e-6, keepdim=False, grad=False, grad_output=None,
-                      grad_out=None):
-    """``||x1 - x2 + eps||_p`` over the last axis, as torch's
-    ``F.pairwise_distance`` (eps is added to the difference; any real ``p``,
-    ``inf`` too).  ``x1`` and ``x2`` broadcast together.  With ``grad=True``
-    returns ``(d, (g1, g2))``, the gradients of ``sum(grad_output * d)``."""
+@overload
+def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = ..., eps: float = ...,
+                      keepdim: bool = ..., grad: Literal[False] = ...,
+                      grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+@overload
+def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = ..., eps: float = ...,
+                      keepdim: bool = ..., grad: Literal[True], grad_output: GradOutput = ...,
+                      grad_out: GradOuts = ...) -> WithGrad[Grads2]: ...
+@overload
+def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = ..., eps: float = ...,
+                      keepdim: bool = ..., grad: bool = ..., grad_output: GradOutput = ...,
+                      grad_out: GradOuts = ...) -> MaybeGrad[Grads2]: ...
+@fill_doc
+def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False, grad: bool = False, grad_output: GradOutput = None,
+                      grad_out: GradOuts = None) -> MaybeGrad[Grads2]:
+    """Distance ``||x1 - x2 + eps||_p`` over the last axis, as torch's ``F.pairwise_distance``.
+
+    `eps` is added to the difference (torch's definition); any real `p`,
+    ``inf`` too.
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Points, broadcast together.
+    p : float, default 2.0
+        The norm degree.
+    eps : float, default 1e-6
+        Added to the difference; ``>= 0``.
+    keepdim : bool, default False
+        Keep the last axis with size 1.
+    %(grad)s
+    %(grad_output_act)s
+    %(grad_outs)s
+
+    Returns
+    -------
+    d : ndarray or numpy scalar
+        The distances: the broadcast shape without the last axis (kept as 1 with
+        `keepdim`); in the compute dtype.
+    grad : tuple
+        Only with ``grad=True``, as ``(d, (g1, g2))``: the gradients of
+        ``sum(grad_output * d)``, shaped like `x1` and `x2`.
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossengine as le
+    >>> d, (g1, g2) = le.pairwise_distance([[3.0, 4.0]], [[0.0, 0.0]], eps=0.0, grad=True)
+    >>> d
+    array([5.])
+    >>> g1
+    array([[0.6, 0.8]])
+    """
     what = "pairwise_distance"
     check_no_grad_args(grad, grad_output, grad_out)
-    pv = float(p) if (isinstance(p, numbers.Real) and math.isinf(p)) else \
-        check_finite_scalar(p, "p")
-    e = check_finite_scalar(eps, "eps")
+    pv = _p_value(p)
+    e = _eps_value(eps)
     preds, scalars = _preds([x1, x2], ["x1", "x2"])
     dt = compute_dtype(*preds)
     shape = _broadcast_shape(preds, ["x1", "x2"], what)
@@ -560,28 +1063,85 @@ def _pair(what, preds, scalars, xs, shape, move, out_shape, N, D, dist, p, eps, 
     return out
 
 
-def cosine_similarity(x1, x2, *, axis=1, eps=1e-8, dim=None, grad=False, grad_output=None,
-                      grad_out=None):
-    """Cosine similarity along ``axis`` (default 1; ``dim=`` is an alias), as
-    torch 2.13's ``F.cosine_similarity``: ``sum((x1 / max(||x1||, eps)) *
-    (x2 / max(||x2||, eps)))`` — each norm clamped separately.  The gradient
-    is torch's: the clamp is treated as a constant (torch applies it without
-    autograd), so below ``eps`` the norm's own derivative still applies.
-    ``x1`` and ``x2`` broadcast together."""
+@overload
+def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = ..., eps: float = ...,
+                      dim: Optional[int] = ..., grad: Literal[False] = ...,
+                      grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+@overload
+def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = ..., eps: float = ...,
+                      dim: Optional[int] = ..., grad: Literal[True], grad_output: GradOutput = ...,
+                      grad_out: GradOuts = ...) -> WithGrad[Grads2]: ...
+@overload
+def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = ..., eps: float = ...,
+                      dim: Optional[int] = ..., grad: bool = ..., grad_output: GradOutput = ...,
+                      grad_out: GradOuts = ...) -> MaybeGrad[Grads2]: ...
+@fill_doc
+def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = AXIS1, eps: float = 1e-8,
+                      dim: Optional[int] = None, grad: bool = False,
+                      grad_output: GradOutput = None,
+                      grad_out: GradOuts = None) -> MaybeGrad[Grads2]:
+    """Cosine similarity along an axis, as torch 2.13's ``F.cosine_similarity``.
+
+    ``sum((x1 / max(||x1||, eps)) * (x2 / max(||x2||, eps)))``, each norm
+    clamped separately.
+
+    Parameters
+    ----------
+    x1, x2 : array_like
+        Vectors, broadcast together.
+    axis : int, default 1
+        The axis of the vectors.
+    eps : float, default 1e-8
+        Lower clamp of each norm.
+    dim : int, optional
+        Alias of `axis` (giving both is a ``TypeError``).
+    %(grad)s
+    %(grad_output_act)s
+    %(grad_outs)s
+
+    Returns
+    -------
+    s : ndarray or numpy scalar
+        The similarities: the broadcast shape without `axis`; in the compute
+        dtype.
+    grad : tuple
+        Only with ``grad=True``, as ``(s, (g1, g2))``: the gradients of
+        ``sum(grad_output * s)``, shaped like `x1` and `x2`.
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    The gradient is torch's: the clamp is treated as a constant (torch applies
+    it without autograd), so below `eps` the norm's own derivative still
+    applies.
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossengine as le
+    >>> s, (g1, g2) = le.cosine_similarity([[1.0, 0.0]], [[1.0, 1.0]], grad=True)
+    >>> s.round(4)
+    array([0.7071])
+    >>> g1.round(4)
+    array([[0.    , 0.7071]])
+    """
     what = "cosine_similarity"
     check_no_grad_args(grad, grad_output, grad_out)
-    e = check_finite_scalar(eps, "eps")
+    e = _eps_value(eps)
     preds, scalars = _preds([x1, x2], ["x1", "x2"])
     dt = compute_dtype(*preds)
     shape = _broadcast_shape(preds, ["x1", "x2"], what)
-    ax = normalize_axis(pick_axis(None if axis == 1 and dim is not None else axis, dim, 1),
+    ax = normalize_axis(pick_axis(axis, dim, 1),
                         len(shape), "axis")
     move = None
     if ax != len(shape) - 1:
         kshape = shape[:ax] + shape[ax + 1:] + (shape[ax],)
         move = (ax, kshape)
-        xs = [np.ascontiguousarray(np.moveaxis(np.broadcast_to(a, shape), ax, -1), dtype=dt)
-              for a in preds]
+        xs = [contiguous(np.moveaxis(np.broadcast_to(a, shape), ax, -1), dt) for a in preds]
     else:
         kshape = shape
         xs = [_as_shape(a, shape, dt) for a in preds]

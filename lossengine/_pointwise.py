@@ -8,18 +8,24 @@ shape of the prediction it belongs to, summed over the broadcast dimensions
 when the prediction is the smaller array.  Same-shape inputs take a fast path
 without copies (C-contiguous arrays of the compute dtype are used in place).
 """
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
+from typing import Literal, Optional, overload
 
 import numpy as np
 
+from ._docs import fill_doc
+from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, GradOuts, MaybeGrad, Output,
+                      Reduction, VarGrads, WithGrad)
 from . import _core as _k
 from ._runtime import nthreads
 from ._validate import (STREAM_GRAD, STREAM_LOSS, RED_MEAN, RED_NONE, RED_SUM, as_array,
-                        check_finite_scalar, check_no_grad_args, compute_dtype, contiguous,
-                        finish_grad, grad_dest, grad_output_none, grad_output_reduced,
-                        new_output, reduction_code)
+                        check_no_grad_args, check_option, compute_dtype, contiguous,
+                        finish_grad, fixed_sum, grad_dest, grad_output_none,
+                        grad_output_reduced, new_output, reduction_code)
 
 _L1, _MSE, _SMOOTH_L1, _HUBER, _POISSON_LOG, _POISSON_LIN, _KL, _KL_LOG, _GAUSS = range(9)
 _LE_ERR_VALUE_RANGE = 2
@@ -46,7 +52,7 @@ def _full(a, shape, dt):
     shape or layout requires one)."""
     if a.shape == tuple(shape):
         return contiguous(a, dt)
-    return np.ascontiguousarray(np.broadcast_to(a, shape), dtype=dt)
+    return contiguous(np.broadcast_to(a, shape), dt)
 
 
 def _sum_to(g, shape):
@@ -130,7 +136,7 @@ def _two_array_loss(name, op, input, target, red, weight, grad, grad_output, gra
     if batch_denom is not None:
         denom = float(batch_denom)
     elif weight_mean_sum and w is not None and red == RED_MEAN:
-        denom = float(np.sum(w, dtype=np.float64))
+        denom = fixed_sum(w)         # the same bits for any layout of weight
     loss, stream = None, 0
     if red == RED_NONE:
         loss, resident = new_output(bshape, dt)
@@ -153,36 +159,205 @@ def _two_array_loss(name, op, input, target, red, weight, grad, grad_output, gra
     return out
 
 
-def l1_loss(input, target, *, reduction="mean", weight=None, grad=False, grad_output=None,
-            grad_out=None):
-    """Mean absolute error ``|input - target|``, as torch's ``F.l1_loss``.
+@overload
+def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+            weight: Optional[ArrayLike] = ..., grad: Literal[False] = ...,
+            grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+            weight: Optional[ArrayLike] = ..., grad: Literal[True], grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+            weight: Optional[ArrayLike] = ..., grad: bool = ..., grad_output: GradOutput = ...,
+            grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
+            weight: Optional[ArrayLike] = None, grad: bool = False, grad_output: GradOutput = None,
+            grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Absolute error ``|input - target|``, as torch's ``F.l1_loss``.
 
-    ``weight`` (shaped like input) multiplies each element's loss; with it,
-    'mean' divides by ``sum(weight)`` (torch's rule).  input and target
-    broadcast (with torch's UserWarning when their shapes differ).  The
-    gradient is ``sign(input - target)``, 0 where they are equal.
+    The gradient is ``sign(input - target)``, 0 where they are equal (torch's
+    subgradient).
+
+    Parameters
+    ----------
+    input : array_like
+        Predictions.
+    target : array_like
+        Targets; broadcast with `input` by NumPy's rules (torch's UserWarning
+        when the shapes differ).
+    %(reduction)s
+    weight : array_like, optional
+        Multiplies each element's loss (shaped like `input`); with it,
+        ``'mean'`` divides by ``sum(weight)`` (torch's rule).
+    %(grad)s
+    %(grad_output)s
+    %(grad_out)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        The (weighted) absolute errors: shaped like the broadcast of `input` and `target` for
+        ``reduction='none'``, else a NumPy scalar; in the compute dtype.
+    grad : ndarray
+        Only with ``grad=True``, as ``(loss, grad)``: the gradient with respect
+        to `input` (times `grad_output`), shaped like `input` (summed over the
+        broadcast dimensions when `input` is the smaller array).
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> loss, g = le.l1_loss([0.5, 2.0, 1.0], [0.0, 3.0, 1.0], grad=True)
+    >>> round(float(loss), 4)
+    0.5
+    >>> g.round(4)
+    array([ 0.3333, -0.3333,  0.    ])
     """
     red = reduction_code(reduction)
     return _two_array_loss("l1_loss", _L1, input, target, red, weight, grad, grad_output,
                            grad_out, warn=True, weight_mean_sum=True)
 
 
-def mse_loss(input, target, *, reduction="mean", weight=None, grad=False, grad_output=None,
-             grad_out=None):
-    """Squared error ``(input - target)**2``, as torch's ``F.mse_loss``
-    (``weight`` as in :func:`l1_loss`: 'mean' divides by ``sum(weight)``)."""
+@overload
+def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+             weight: Optional[ArrayLike] = ..., grad: Literal[False] = ...,
+             grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+             weight: Optional[ArrayLike] = ..., grad: Literal[True], grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+             weight: Optional[ArrayLike] = ..., grad: bool = ..., grad_output: GradOutput = ...,
+             grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
+             weight: Optional[ArrayLike] = None, grad: bool = False,
+             grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Squared error ``(input - target)**2``, as torch's ``F.mse_loss``.
+
+    The gradient is ``2 (input - target)`` (divided by the count for 'mean').
+
+    Parameters
+    ----------
+    input : array_like
+        Predictions.
+    target : array_like
+        Targets; broadcast with `input` by NumPy's rules (torch's UserWarning
+        when the shapes differ).
+    %(reduction)s
+    weight : array_like, optional
+        Multiplies each element's loss (shaped like `input`); with it,
+        ``'mean'`` divides by ``sum(weight)`` (torch's rule).
+    %(grad)s
+    %(grad_output)s
+    %(grad_out)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        The (weighted) squared errors: shaped like the broadcast of `input` and `target` for
+        ``reduction='none'``, else a NumPy scalar; in the compute dtype.
+    grad : ndarray
+        Only with ``grad=True``, as ``(loss, grad)``: the gradient with respect
+        to `input` (times `grad_output`), shaped like `input` (summed over the
+        broadcast dimensions when `input` is the smaller array).
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> loss, g = le.mse_loss([0.5, 2.0], [0.0, 1.0], grad=True)
+    >>> round(float(loss), 4)
+    0.625
+    >>> g.round(4)
+    array([0.5, 1. ])
+    """
     red = reduction_code(reduction)
     return _two_array_loss("mse_loss", _MSE, input, target, red, weight, grad, grad_output,
                            grad_out, warn=True, weight_mean_sum=True)
 
 
-def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0, grad=False, grad_output=None,
-                   grad_out=None):
-    """Smooth L1: ``0.5 z**2 / beta`` for ``z = |input - target| < beta``, else
-    ``z - 0.5 beta``; ``beta = 0`` is :func:`l1_loss`.  Negative beta raises
-    ValueError."""
+@overload
+def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                   beta: float = ..., grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                   grad_out: GradOut = ...) -> Output: ...
+@overload
+def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                   beta: float = ..., grad: Literal[True], grad_output: GradOutput = ...,
+                   grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+                   beta: float = ..., grad: bool = ..., grad_output: GradOutput = ...,
+                   grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
+                   beta: float = 1.0, grad: bool = False, grad_output: GradOutput = None,
+                   grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Smooth L1 loss, as torch's ``F.smooth_l1_loss``.
+
+    ``0.5 z**2 / beta`` where ``z = |input - target| < beta``, else
+    ``z - 0.5 beta``; ``beta = 0`` is :func:`l1_loss`.
+
+    Parameters
+    ----------
+    input : array_like
+        Predictions.
+    target : array_like
+        Targets; broadcast with `input` by NumPy's rules (torch's UserWarning
+        when the shapes differ).
+    %(reduction)s
+    beta : float, default 1.0
+        Where the loss turns from quadratic to linear, ``>= 0``.
+    %(grad)s
+    %(grad_output)s
+    %(grad_out)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        The per-element losses: shaped like the broadcast of `input` and `target` for
+        ``reduction='none'``, else a NumPy scalar; in the compute dtype.
+    grad : ndarray
+        Only with ``grad=True``, as ``(loss, grad)``: the gradient with respect
+        to `input` (times `grad_output`), shaped like `input` (summed over the
+        broadcast dimensions when `input` is the smaller array).
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> loss, g = le.smooth_l1_loss([0.5, 3.0], [0.0, 0.0], reduction='none', grad=True)
+    >>> loss
+    array([0.125, 2.5  ])
+    >>> g
+    array([0.5, 1. ])
+    """
     red = reduction_code(reduction)
-    beta = check_finite_scalar(beta, "beta")
+    beta = check_option(beta, "beta")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss does not support negative values for beta, got "
                          f"beta={beta!r}")
@@ -191,13 +366,74 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0, grad=False, gra
                            grad_out, p1=beta, warn=True)
 
 
-def huber_loss(input, target, *, reduction="mean", delta=1.0, weight=None, grad=False,
-               grad_output=None, grad_out=None):
-    """Huber loss: ``0.5 z**2`` for ``z = |input - target| < delta``, else
-    ``delta (z - 0.5 delta)``.  ``delta`` must be positive.  With ``weight``,
-    'mean' divides by the element count (torch's rule, unlike L1/MSE)."""
+@overload
+def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+               delta: float = ..., weight: Optional[ArrayLike] = ..., grad: Literal[False] = ...,
+               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+@overload
+def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+               delta: float = ..., weight: Optional[ArrayLike] = ..., grad: Literal[True],
+               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
+               delta: float = ..., weight: Optional[ArrayLike] = ..., grad: bool = ...,
+               grad_output: GradOutput = ...,
+               grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
+               delta: float = 1.0, weight: Optional[ArrayLike] = None, grad: bool = False,
+               grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Huber loss, as torch's ``F.huber_loss``.
+
+    ``0.5 z**2`` where ``z = |input - target| < delta``, else
+    ``delta (z - 0.5 delta)``.
+
+    Parameters
+    ----------
+    input : array_like
+        Predictions.
+    target : array_like
+        Targets; broadcast with `input` by NumPy's rules (torch's UserWarning
+        when the shapes differ).
+    %(reduction)s
+    delta : float, default 1.0
+        Where the loss turns from quadratic to linear, ``> 0``.
+    weight : array_like, optional
+        Multiplies each element's loss (shaped like `input`); ``'mean'`` still
+        divides by the element count (torch's rule, unlike L1/MSE).
+    %(grad)s
+    %(grad_output)s
+    %(grad_out)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        The per-element losses: shaped like the broadcast of `input` and `target` for
+        ``reduction='none'``, else a NumPy scalar; in the compute dtype.
+    grad : ndarray
+        Only with ``grad=True``, as ``(loss, grad)``: the gradient with respect
+        to `input` (times `grad_output`), shaped like `input` (summed over the
+        broadcast dimensions when `input` is the smaller array).
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> loss, g = le.huber_loss([0.5, 3.0], [0.0, 0.0], delta=2.0, grad=True)
+    >>> round(float(loss), 4)
+    2.0625
+    >>> g.round(4)
+    array([0.25, 1.  ])
+    """
     red = reduction_code(reduction)
-    delta = check_finite_scalar(delta, "delta")
+    delta = check_option(delta, "delta")
     if not delta > 0:
         raise ValueError(f"huber_loss does not support non-positive values for delta, got "
                          f"delta={delta!r}")
@@ -205,14 +441,78 @@ def huber_loss(input, target, *, reduction="mean", delta=1.0, weight=None, grad=
                            grad_out, p1=delta, warn=True)
 
 
-def poisson_nll_loss(input, target, *, log_input=True, full=False, eps=1e-8, reduction="mean",
-                     grad=False, grad_output=None, grad_out=None):
-    """Poisson negative log likelihood, as torch's ``F.poisson_nll_loss``:
-    ``exp(input) - target*input`` (``log_input=True``) or
-    ``input - target*log(input + eps)``; ``full=True`` adds the Stirling term
-    ``target*log(target) - target + 0.5*log(2*pi*target)`` where target > 1."""
+@overload
+def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = ...,
+                     full: bool = ..., eps: float = ..., reduction: Reduction = ...,
+                     grad: Literal[False] = ..., grad_output: GradOutput = ...,
+                     grad_out: GradOut = ...) -> Output: ...
+@overload
+def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = ...,
+                     full: bool = ..., eps: float = ..., reduction: Reduction = ...,
+                     grad: Literal[True], grad_output: GradOutput = ...,
+                     grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = ...,
+                     full: bool = ..., eps: float = ..., reduction: Reduction = ...,
+                     grad: bool = ..., grad_output: GradOutput = ...,
+                     grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = True,
+                     full: bool = False, eps: float = 1e-8, reduction: Reduction = "mean",
+                     grad: bool = False, grad_output: GradOutput = None,
+                     grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Poisson negative log likelihood, as torch's ``F.poisson_nll_loss``.
+
+    ``exp(input) - target * input`` (``log_input=True``) or
+    ``input - target * log(input + eps)``; ``full=True`` adds the Stirling term
+    ``target*log(target) - target + 0.5*log(2*pi*target)`` where ``target > 1``.
+
+    Parameters
+    ----------
+    input : array_like
+        The log-rate (``log_input=True``) or the rate.
+    target : array_like
+        Counts; broadcast with `input`.
+    log_input : bool, default True
+        Whether `input` is the log of the rate.
+    full : bool, default False
+        Add the Stirling approximation term.
+    eps : float, default 1e-8
+        Added to the rate before the log when ``log_input=False``.
+    %(reduction)s
+    %(grad)s
+    %(grad_output)s
+    %(grad_out)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        The per-element losses: shaped like the broadcast of `input` and `target` for
+        ``reduction='none'``, else a NumPy scalar; in the compute dtype.
+    grad : ndarray
+        Only with ``grad=True``, as ``(loss, grad)``: the gradient with respect
+        to `input` (times `grad_output`), shaped like `input` (summed over the
+        broadcast dimensions when `input` is the smaller array).
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> loss, g = le.poisson_nll_loss([0.0, 1.0], [1.0, 2.0], grad=True)
+    >>> round(float(loss), 4)
+    0.8591
+    >>> g.round(4)
+    array([0.    , 0.3591])
+    """
     red = reduction_code(reduction)
-    eps = check_finite_scalar(eps, "eps")
+    eps = check_option(eps, "eps", 0.0)
     op = _POISSON_LOG if log_input else _POISSON_LIN
     return _two_array_loss("poisson_nll_loss", op, input, target, red, None, grad, grad_output,
                            grad_out, p1=eps, full=1 if full else 0)
@@ -224,14 +524,79 @@ _KL_MEAN_WARNING = ("reduction: 'mean' divides the total loss by both the batch 
                     "'batchmean' in the next major release.")
 
 
-def kl_div(input, target, *, reduction="mean", log_target=False, grad=False, grad_output=None,
-           grad_out=None):
-    """KL divergence pointwise terms ``target*(log(target) - input)`` for
-    log-probabilities ``input``, as torch's ``F.kl_div`` (``xlogy`` semantics:
-    0 where target == 0, NaN where target < 0); ``log_target=True`` reads
-    target as log-probabilities: ``exp(target)*(target - input)``.
-    ``'batchmean'`` divides the sum by ``input.shape[0]``; ``'mean'`` divides by
-    the element count and warns as torch does."""
+@overload
+def kl_div(input: ArrayLike, target: ArrayLike, *,
+           reduction: Literal["none", "mean", "sum", "batchmean"] = ..., log_target: bool = ...,
+           grad: Literal[False] = ..., grad_output: GradOutput = ...,
+           grad_out: GradOut = ...) -> Output: ...
+@overload
+def kl_div(input: ArrayLike, target: ArrayLike, *,
+           reduction: Literal["none", "mean", "sum", "batchmean"] = ..., log_target: bool = ...,
+           grad: Literal[True], grad_output: GradOutput = ...,
+           grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+@overload
+def kl_div(input: ArrayLike, target: ArrayLike, *,
+           reduction: Literal["none", "mean", "sum", "batchmean"] = ..., log_target: bool = ...,
+           grad: bool = ..., grad_output: GradOutput = ...,
+           grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+@fill_doc
+def kl_div(input: ArrayLike, target: ArrayLike, *,
+           reduction: Literal["none", "mean", "sum", "batchmean"] = "mean",
+           log_target: bool = False, grad: bool = False, grad_output: GradOutput = None,
+           grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+    """Kullback-Leibler divergence terms, as torch's ``F.kl_div``.
+
+    ``target * (log(target) - input)`` for log-probabilities `input`, with
+    ``xlogy`` semantics (0 where ``target == 0``, NaN where ``target < 0``);
+    ``log_target=True`` reads `target` as log-probabilities:
+    ``exp(target) * (target - input)``.
+
+    Parameters
+    ----------
+    input : array_like
+        Log-probabilities.
+    target : array_like
+        Probabilities (or log-probabilities with `log_target`); broadcast with
+        `input`.
+    reduction : {'none', 'mean', 'sum', 'batchmean'}, default 'mean'
+        ``'batchmean'`` divides the sum by ``input.shape[0]`` (the KL
+        divergence per sample); ``'mean'`` divides by the element count and
+        warns, as torch does.
+    log_target : bool, default False
+        Whether `target` holds log-probabilities.
+    %(grad)s
+    %(grad_output)s
+    %(grad_out)s
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        The pointwise terms: shaped like the broadcast of `input` and `target` for
+        ``reduction='none'``, else a NumPy scalar; in the compute dtype.
+    grad : ndarray
+        Only with ``grad=True``, as ``(loss, grad)``: the gradient with respect
+        to `input` (times `grad_output`), shaped like `input` (summed over the
+        broadcast dimensions when `input` is the smaller array).
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> import numpy as np
+    >>> logq = np.log([[0.25, 0.75]])
+    >>> loss, g = le.kl_div(logq, [[0.5, 0.5]], reduction='batchmean', grad=True)
+    >>> round(float(loss), 4)
+    0.1438
+    >>> g
+    array([[-0.5, -0.5]])
+    """
     code = reduction_code(reduction, ("none", "mean", "sum", "batchmean"))
     batch = None
     if reduction == "mean":
@@ -251,22 +616,88 @@ def _is_scalar_var(var):
     return isinstance(var, numbers.Real) and not isinstance(var, (bool, np.generic, np.ndarray))
 
 
-def gaussian_nll_loss(input, target, var, *, full=False, eps=1e-6, reduction="mean", grad=False,
-                      grad_output=None, grad_out=None):
-    """Gaussian negative log likelihood, as torch's ``F.gaussian_nll_loss``:
-    ``0.5*(log(v) + (input - target)**2 / v)`` (+ ``0.5*log(2*pi)`` with
-    ``full``) with ``v = max(var, eps)``.
+@overload
+def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, full: bool = ...,
+                      eps: float = ..., reduction: Reduction = ..., grad: Literal[False] = ...,
+                      grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+@overload
+def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, full: bool = ...,
+                      eps: float = ..., reduction: Reduction = ..., grad: Literal[True],
+                      grad_output: GradOutput = ...,
+                      grad_out: GradOuts = ...) -> WithGrad[VarGrads]: ...
+@overload
+def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, full: bool = ...,
+                      eps: float = ..., reduction: Reduction = ..., grad: bool = ...,
+                      grad_output: GradOutput = ...,
+                      grad_out: GradOuts = ...) -> MaybeGrad[VarGrads]: ...
+@fill_doc
+def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, full: bool = False,
+                      eps: float = 1e-6, reduction: Reduction = "mean", grad: bool = False,
+                      grad_output: GradOutput = None,
+                      grad_out: GradOuts = None) -> MaybeGrad[VarGrads]:
+    """Gaussian negative log likelihood, as torch's ``F.gaussian_nll_loss``.
 
-    ``var``: an array shaped like input, like input without its last axis,
-    or like input with one axis of size 1 (torch's rules), or a Python number.
-    Negative entries raise ValueError (found during the kernel's pass, so a
-    ``grad_out`` buffer may be partly written).  With ``grad=True`` returns
-    ``(loss, (d/d input, d/d var))``, ``d/d var`` taken at the clamped value as
-    torch does (and ``None`` when var is a Python number).
+    ``0.5 * (log(v) + (input - target)**2 / v)`` (plus ``0.5 * log(2 pi)`` with
+    `full`), with ``v = max(var, eps)``.
+
+    Parameters
+    ----------
+    input : array_like
+        Predicted means.
+    target : array_like
+        Targets; broadcast with `input`.
+    var : array_like or float
+        Predicted variances: shaped like `input`, like `input` without its last
+        axis, or like `input` with one axis of size 1 (torch's rules), or a
+        Python number (weak: it does not raise the compute dtype).  Must be
+        ``>= 0``.
+    full : bool, default False
+        Add the constant ``0.5 * log(2 pi)``.
+    eps : float, default 1e-6
+        Lower clamp of the variance.
+    %(reduction)s
+    %(grad)s
+    %(grad_output)s
+    grad_out : tuple of ndarray, optional
+        Only with ``grad=True``: ``(input buffer, var buffer)``, either may be
+        None (the var buffer must be None for a Python-number `var`); checked
+        before anything is written and returned as the gradients.
+
+    Returns
+    -------
+    loss : ndarray or numpy scalar
+        The per-element losses (the broadcast shape) for ``reduction='none'``,
+        else a NumPy scalar.
+    grad : tuple
+        Only with ``grad=True``, as ``(loss, (d_input, d_var))``: gradients
+        shaped like `input` and `var`; ``d_var`` is taken at the clamped value as
+        torch does, and is None for a Python-number `var`.
+
+    Raises
+    ------
+    ValueError
+        If `var` has an incompatible shape or a negative entry (found during the
+        kernel's pass, so a `grad_out` buffer may be partly written), `eps` is
+        invalid, or `grad_output`/`grad_out` does not fit.
+    TypeError
+        If an array does not hold real numbers, or `grad_out` is not a tuple.
+
+    Notes
+    -----
+    %(dtype)s
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> loss, (gx, gv) = le.gaussian_nll_loss([0.0, 1.0], [0.5, 1.0], [1.0, 2.0], grad=True)
+    >>> round(float(loss), 4)
+    0.2358
+    >>> gx.round(4), gv.round(4)
+    (array([-0.25,  0.  ]), array([0.1875, 0.125 ]))
     """
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
-    eps = check_finite_scalar(eps, "eps")
+    eps = check_option(eps, "eps", 0.0)
     x = as_array(input, "input")
     t = as_array(target, "target")
     scalar_var = _is_scalar_var(var)

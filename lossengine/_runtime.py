@@ -8,6 +8,7 @@ import os
 import warnings
 
 from . import _core
+from ._typing import BuildInfo, OutputCacheInfo
 
 _ISA_NAMES = ("baseline", "avx2", "avx512")
 MAX_THREADS = 1 << 16
@@ -53,13 +54,13 @@ _state = {"threads": _env_threads()}
 _core._set_isa(_initial_isa())
 
 
-def nthreads():
+def nthreads() -> int:
     """Threads for the kernel call being made now."""
     n = _state["threads"]
     return n if n is not None else _core._omp_max_threads()
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """Set the number of threads the kernels may use.
 
     Parameters
@@ -69,6 +70,10 @@ def set_num_threads(n):
         it is called (and without ``LOSSENGINE_NUM_THREADS``), the kernels
         follow the OpenMP runtime's limit (``OMP_NUM_THREADS``,
         ``threadpoolctl.threadpool_limits``).
+
+    Returns
+    -------
+    None
 
     Raises
     ------
@@ -94,7 +99,7 @@ def set_num_threads(n):
     _state["threads"] = n
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """The number of threads the kernels may use.
 
     Returns
@@ -114,10 +119,15 @@ def get_num_threads():
     return nthreads()
 
 
-def isa():
+def isa() -> str:
     """Name of the SIMD level in use: ``'baseline'``, ``'avx2'`` or ``'avx512'``.
 
     ``LOSSENGINE_ISA`` (read at import) selects a lower level than the best.
+
+    Returns
+    -------
+    str
+        The level every kernel runs at.
 
     Examples
     --------
@@ -128,8 +138,13 @@ def isa():
     return _ISA_NAMES[_core._get_isa()]
 
 
-def best_isa():
+def best_isa() -> str:
     """Name of the best SIMD level this CPU supports (see :func:`isa`).
+
+    Returns
+    -------
+    str
+        ``'baseline'``, ``'avx2'`` or ``'avx512'``.
 
     Examples
     --------
@@ -150,8 +165,15 @@ def _set_isa(name):
     return prev
 
 
-def build_info():
-    """Facts of the build: ``{'openmp': bool, 'compiler': str}``.
+def build_info() -> BuildInfo:
+    """Facts of the build.
+
+    Returns
+    -------
+    dict
+        ``{'openmp': bool, 'compiler': str}``: whether the core was built
+        with OpenMP (without it every kernel runs on one thread) and the C
+        compiler's name and version.
 
     Examples
     --------
@@ -162,7 +184,7 @@ def build_info():
     return _core._build_info()
 
 
-def set_output_cache(nbytes):
+def set_output_cache(nbytes: int) -> None:
     """Bound the memory kept for reuse by large output arrays.
 
     Outputs of 4 MiB or more (gradients, per-element losses) are ordinary
@@ -177,6 +199,10 @@ def set_output_cache(nbytes):
         Bytes, ``>= 0``; 0 turns the cache off and frees what it holds.  The
         default is 1 GiB (an eighth of the physical memory if that is less), or
         the ``LOSSENGINE_OUTPUT_CACHE`` environment variable read at import.
+
+    Returns
+    -------
+    None
 
     Raises
     ------
@@ -195,7 +221,7 @@ def set_output_cache(nbytes):
     _core.outbuf_set_limit(nbytes)
 
 
-def get_output_cache():
+def get_output_cache() -> OutputCacheInfo:
     """The output cache's state (see :func:`set_output_cache`).
 
     Returns
@@ -213,8 +239,12 @@ def get_output_cache():
     return _core.outbuf_info()
 
 
-def empty_output_cache():
+def empty_output_cache() -> None:
     """Free the memory the output cache holds (arrays in use are untouched).
+
+    Returns
+    -------
+    None
 
     Examples
     --------
