@@ -8,13 +8,17 @@ function table that ``cimport`` uses) on the first call and handed to the
 kernel in the compiled core.  So the core links no BLAS, SciPy is needed only
 when this function is called, and ``import lossengine`` imports NumPy only.
 """
+from __future__ import annotations
+
 import math
 import os
+from typing import Optional
 
 import numpy as np
 
 from . import _core
 from ._runtime import nthreads
+from ._typing import ArrayLike, GradOutput, GradOuts, Grads3, MaybeGrad, Reduction
 from ._validate import (RED_MEAN, RED_NONE, as_array, as_index_target, as_int,
                         check_finite_scalar, check_no_grad_args, compute_dtype, contiguous,
                         finish_grad, grad_buffer, grad_output_none, grad_output_reduced,
@@ -178,9 +182,12 @@ def _grad_bufs(grad_out, shapes, dtype, inputs, has_bias):
     return bufs, users
 
 
-def linear_cross_entropy(input, weight, target, bias=None, *, ignore_index=-100,
-                         reduction="mean", label_smoothing=0.0, tile=None, grad=False,
-                         grad_output=None, grad_out=None):
+def linear_cross_entropy(input: ArrayLike, weight: ArrayLike, target: ArrayLike,
+                         bias: Optional[ArrayLike] = None, *, ignore_index: int = -100,
+                         reduction: Reduction = "mean", label_smoothing: float = 0.0,
+                         tile: Optional[int] = None, grad: bool = False,
+                         grad_output: GradOutput = None,
+                         grad_out: GradOuts = None) -> MaybeGrad[Grads3]:
     """Cross entropy of the logits ``input @ weight.T + bias`` without storing them.
 
     The value of ``F.cross_entropy(F.linear(input, weight, bias), target,
@@ -213,9 +220,9 @@ def linear_cross_entropy(input, weight, target, bias=None, *, ignore_index=-100,
     label_smoothing : float in [0, 1]
         Mixes the one-hot target with the uniform distribution, as torch.
     tile : int, optional
-        Vocabulary columns per tile (>= 1); None picks it from the L2 cache
-        size (see ``default_tile``).  Changes speed and memory, not results
-        (beyond rounding).
+        Vocabulary columns per tile (>= 1); None picks a power of two from
+        the L2 cache size (a 128-row tile filling about a quarter of it).
+        Changes speed, not results (beyond rounding).
     grad : bool
         Also return the gradients.
     grad_output : float or array_like, optional
