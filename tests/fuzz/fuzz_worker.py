@@ -23,6 +23,22 @@ class WorkerStartError(RuntimeError):
     pass
 
 
+def _sanitizer_reports(pid):
+    """Reports a sanitizer wrote to files (log_path=...) for process `pid`."""
+    import glob
+    out = ""
+    for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+        for opt in os.environ.get(var, "").split(":"):
+            if opt.startswith("log_path="):
+                for path in glob.glob(f"{opt[9:]}.{pid}"):
+                    try:
+                        with open(path, errors="replace") as f:
+                            out += f"\n--- {path}\n" + f.read()[:6000]
+                    except OSError:
+                        pass
+    return out
+
+
 class Worker:
     def __init__(self, timeout=30.0, env=None):
         self.timeout = timeout
@@ -97,7 +113,7 @@ class Worker:
         except subprocess.TimeoutExpired:   # closed its stdout but lives on
             self.proc.kill()
             rc = self.proc.wait()
-        tail = self._stderr_tail()
+        tail = self._stderr_tail() + _sanitizer_reports(self.proc.pid)
         self.close()
         self.restarts += 1
         sig = -rc if rc < 0 else None
