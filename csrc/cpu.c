@@ -1,5 +1,8 @@
 /* CPU feature detection and build facts (compiled once, baseline flags). */
 #include "le_dispatch.h"
+#if LE_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 int le_isa_level = 0;
 
@@ -21,6 +24,14 @@ const char *le_isa_name(int level) {
 }
 
 int le_openmp_enabled(void) { return LE_HAVE_OPENMP; }
+
+int le_omp_max_threads(void) {
+#if LE_HAVE_OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
 
 const char *le_compiler(void) {
 #ifdef LE_COMPILER

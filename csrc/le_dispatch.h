@@ -13,6 +13,7 @@
 int le_cpu_best_isa(void);
 const char *le_isa_name(int level);
 int le_openmp_enabled(void);
+int le_omp_max_threads(void);
 const char *le_compiler(void);
 extern int le_isa_level;
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)

@@ -9,13 +9,11 @@ a scalar or an array broadcastable to y).  Derivatives at kinks are torch
 """
 import numpy as np
 
-from . import _pw as _k
-from ._runtime import _state, register_kernel_module
+from . import _core as _k
+from ._runtime import nthreads
 from ._validate import (STREAM_GRAD, STREAM_LOSS, as_array, check_finite_scalar,
                         check_no_grad_args, compute_dtype, contiguous, finish_grad, grad_buffer,
                         grad_dest, grad_output_none, new_output)
-
-register_kernel_module(_k)
 
 (_SIGMOID, _LOG_SIGMOID, _SOFTPLUS, _RELU, _LEAKY_RELU, _ELU, _THRESHOLD, _HARDTANH, _TANH,
  _SOFTSHRINK, _SOFTSIGN) = range(11)
@@ -41,7 +39,7 @@ def _act(name, op, input, p1, p2, grad, grad_output, grad_out):
         g, guser, resident = grad_dest(grad_out, x.shape, dt, (input, grad_output))
         stream |= STREAM_GRAD if resident else 0
     if y.size:
-        _check(_k.act(op, xc, garr, y, g, p1, p2, gscalar, _state["threads"], stream), name)
+        _check(_k.act(op, xc, garr, y, g, p1, p2, gscalar, nthreads(), stream), name)
     out = y[()] if y.ndim == 0 else y
     if grad:
         return out, finish_grad(g, guser)
@@ -168,7 +166,7 @@ def prelu(input, weight, *, grad=False, grad_output=None, grad_out=None):
         g, guser = grad_buffer(go_x, x.shape, dt, inputs)
         gw, gwuser = grad_buffer(go_w, w.shape, dt, inputs)
     if n:
-        _check(_k.prelu(xc, wc, garr, y, g, gw, outer, Ck, inner, gscalar, _state["threads"]),
+        _check(_k.prelu(xc, wc, garr, y, g, gw, outer, Ck, inner, gscalar, nthreads()),
                "prelu")
     elif grad:
         gw.fill(0)

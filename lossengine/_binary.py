@@ -10,14 +10,12 @@ import threading
 
 import numpy as np
 
-from . import _bce as _binary
-from ._runtime import _state, register_kernel_module
+from . import _core as _binary
+from ._runtime import nthreads
 from ._validate import (RED_MEAN, RED_NONE, RED_SUM, STREAM_GRAD, as_array, as_index_target,
                         as_int, call_buffers, check_finite_scalar, check_no_grad_args,
                         compute_dtype, contiguous, finish_grad, grad_dest, grad_output_none,
                         grad_output_reduced, new_output, reduction_code)
-
-register_kernel_module(_binary)
 
 _LE_ERR_VALUE_RANGE = 2
 _LE_ERR_NOMEM = 3
@@ -125,7 +123,7 @@ def _elementwise(name, mode, input, target, red, grad, grad_output, grad_out, *,
                                                  x.shape, dt, (input, target, grad_output) + share)
     st, value, bad, what = _binary.binary(
         mode, xc, tc, wspec, bspec, garr, loss, g, n, row, red, norm, gscalar, alpha, gamma,
-        from_logits, _state["threads"])
+        from_logits, nthreads())
     if st == _LE_ERR_VALUE_RANGE:
         _value_error(x, t, x.shape, bad, what)
     _raise_status(st, name)
@@ -316,7 +314,7 @@ def dice_loss(input, target, *, eps=1e-3, from_logits=False, reduction="mean", s
         g, guser, resident = grad_dest(grad_out, x.shape, dt, (input, target, grad_output))
         stream = STREAM_GRAD if resident else 0
     st, total = _binary.dice(xc, tc, garr, losses, g, N, L, eps, gscalar, norm,
-                             1 if squared else 0, 1 if from_logits else 0, _state["threads"],
+                             1 if squared else 0, 1 if from_logits else 0, nthreads(),
                              stream)
     _raise_status(st, "dice_loss")
     if red == RED_MEAN:
@@ -381,7 +379,7 @@ def ohem_binary_cross_entropy(input, target, mask=None, *, negative_ratio=3.0, e
     keys = _key_scratch(n, dt)
     st, value, *_rest, bad, what = _binary.ohem(
         xc, tc, m, garr, loss, g, keys, n, ratio, eps, min_neg, gscalar, red,
-        1 if from_logits else 0, _state["threads"])
+        1 if from_logits else 0, nthreads())
     if st == _LE_ERR_VALUE_RANGE:
         _value_error(x, t, x.shape, bad, what)
     _raise_status(st, "ohem_binary_cross_entropy")
@@ -412,7 +410,7 @@ def hard_example_mining(losses, k=None, ratio=None, mask=None):
     if v.size == 0:
         return out
     keys = _key_scratch(v.size, dt)
-    st = _binary.topk(vc, m, out.view(np.uint8), keys, v.size, k, _state["threads"])
+    st = _binary.topk(vc, m, out.view(np.uint8), keys, v.size, k, nthreads())
     _raise_status(st, "hard_example_mining")
     return out
 
@@ -506,7 +504,7 @@ def softmax_focal_loss(input, target, *, gamma=2.0, alpha=None, weight=None, ign
                                                  x.shape, dt,
                                                  (input, target, weight, alpha, grad_output))
     st, value, _tw, bad = _binary.sfocal(xc, ti, w, al, garr, loss, g, outer, C, inner,
-                                         ignore_index, gamma, gscalar, red, _state["threads"])
+                                         ignore_index, gamma, gscalar, red, nthreads())
     if st == 1:
         idx = np.unravel_index(bad, pos_shape) if pos_shape else ()
         raise ValueError(f"target: value {int(ti.reshape(-1)[bad])} at position "

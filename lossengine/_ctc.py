@@ -1,13 +1,11 @@
 """CTC loss (kernels in csrc/ctc.c)."""
 import numpy as np
 
-from . import _ctc_kernels as _kern
-from ._runtime import _state, register_kernel_module
+from . import _core as _kern
+from ._runtime import nthreads
 from ._validate import (RED_NONE, as_array, as_int, check_no_grad_args,
                         compute_dtype, contiguous, finish_grad, grad_buffer,
                         grad_output_none, grad_output_reduced, reduction_code)
-
-register_kernel_module(_kern)
 
 _I64 = np.dtype(np.int64)
 _GRAD_WRT = ("log_probs", "logits")
@@ -167,7 +165,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, *, blank=0, redu
     st, value, bad_n, bad_k, _nlog = _kern.ctc(
         xc, tc, off, il, tl, garr, loss, g, T, N, C, blank, S, gscalar, red,
         1 if zero_infinity else 0, 1 if grad_wrt == "logits" else 0,
-        1 if _FORCE_LOG else (2 if _BLOCK_FIRST else 0), _state["threads"])
+        1 if _FORCE_LOG else (2 if _BLOCK_FIRST else 0), nthreads())
     if st == _kern.ERR_INPUT_LEN:
         _length_error("input_lengths", il, bad_n, T, S)
     if st == _kern.ERR_TARGET_LEN:

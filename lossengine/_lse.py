@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from . import _ce
-from ._runtime import _state
+from . import _core as _ce
+from ._runtime import nthreads
 from ._validate import (RED_MEAN, RED_NONE, as_array, as_index_target, as_int, call_buffers,
                         check_finite_scalar, check_no_grad_args, compute_dtype,
                         contiguous, finish_grad, grad_buffer, grad_output_none,
@@ -63,7 +63,7 @@ def _softmax_like(name, x, axis, dim, keepdim, grad, grad_output, grad_out):
         if grad:
             g.fill(0)
     elif y.size:
-        st = _ce.softmax(xc, garr, y, g, outer, C, inner, gscalar, mode, _state["threads"])
+        st = _ce.softmax(xc, garr, y, g, outer, C, inner, gscalar, mode, nthreads())
         _raise_status(st, name)
     y = y.reshape(out_shape)
     if x.ndim == 0 or (mode == 2 and y.ndim == 0):
@@ -175,7 +175,7 @@ def _ce_impl(name, input, target, weight, ignore_index, reduction, label_smoothi
     else:
         st, value, _tw, bad = _ce.ce(xc, ti, tp, w, garr, loss, g, outer, C, inner, ignore_index,
                                      eps, gscalar, red, 1 if log_input else 0,
-                                     _state["threads"])
+                                     nthreads())
     if st == _LE_ERR_TARGET_RANGE:
         idx = np.unravel_index(bad, pos_shape) if pos_shape else ()
         raise ValueError(f"target: value {int(ti.reshape(-1)[bad])} at position {tuple(map(int, idx))} "
@@ -205,7 +205,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     """
     if axis == 1 and dim is None and grad_output is None:
         r = _ce.ce_fast(input, target, weight, ignore_index, label_smoothing, reduction, grad, 0,
-                        _state["threads"], grad_out)
+                        nthreads(), grad_out)
         if r is not None:
             return r
     axis = pick_axis(None if axis == 1 and dim is not None else axis, dim, 1)
@@ -220,7 +220,7 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean",
     summed weight of non-ignored targets)."""
     if axis == 1 and dim is None and grad_output is None:
         r = _ce.ce_fast(input, target, weight, ignore_index, 0.0, reduction, grad, 1,
-                        _state["threads"], grad_out)
+                        nthreads(), grad_out)
         if r is not None:
             return r
     axis = pick_axis(None if axis == 1 and dim is not None else axis, dim, 1)

@@ -12,14 +12,12 @@ import numbers
 
 import numpy as np
 
-from . import _mg as _k
-from ._runtime import _state, register_kernel_module
+from . import _core as _k
+from ._runtime import nthreads
 from ._validate import (RED_MEAN, RED_NONE, as_array, as_index_target, check_finite_scalar,
                         check_no_grad_args, compute_dtype, contiguous, finish_grad,
                         grad_buffer, grad_output_none, grad_output_reduced, normalize_axis,
                         pick_axis, reduction_code)
-
-register_kernel_module(_k)
 
 _LE_ERR_TARGET_RANGE = 1
 _LE_ERR_NOMEM = 3
@@ -190,7 +188,7 @@ def _elementwise(what, kind, preds_in, pred_names, target, margin, reduction, gr
     kb = grads.kbufs if grads else [None, None]
     st, value = _k.melem(xs[0], xs[1] if len(xs) > 1 else None, tc, ga, loss, kb[0],
                          kb[1] if len(kb) > 1 else None, n, m, gs, kind, red,
-                         _state["threads"])
+                         nthreads())
     _raise_status(st, what)
     return _result(red, loss, value, dt, grads)
 
@@ -275,7 +273,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction=
         grads = _Grads(grad_out, [x], [False], x.shape, dt, (input, target, weight, grad_output))
     g = grads.kbufs[0].reshape(N, C) if grads else None
     st, value, bad = _k.mrow(xc, t.reshape(-1), w, ga, loss, g, N, C, m, gs, int(p), _MR_MULTI,
-                             red, _state["threads"])
+                             red, nthreads())
     if st == _LE_ERR_TARGET_RANGE:
         _target_error(what, t, bad, t.shape, C, 0)
     _raise_status(st, what)
@@ -310,7 +308,7 @@ def multilabel_margin_loss(input, target, *, reduction="mean", grad=False, grad_
         grads = _Grads(grad_out, [x], [False], x.shape, dt, (input, target, grad_output))
     g = grads.kbufs[0].reshape(N, C) if grads else None
     st, value, bad = _k.mrow(xc, t.reshape(N, C), None, ga, loss, g, N, C, 1.0, gs, 1,
-                             _MR_MULTILABEL, red, _state["threads"])
+                             _MR_MULTILABEL, red, nthreads())
     if st == _LE_ERR_TARGET_RANGE:
         _target_error(what, t, bad, t.shape, C, -1)
     _raise_status(st, what)
@@ -362,7 +360,7 @@ def cosine_embedding_loss(input1, input2, target, *, margin=0.0, reduction="mean
         grads = _Grads(grad_out, preds, scalars, shape, dt, (input1, input2, target, grad_output))
     kb = grads.kbufs if grads else [None, None]
     st, value = _k.emb(xs[0], xs[1], None, tc, ga, loss, kb[0], kb[1], None, N, D, _DIST_COS,
-                       2.0, 0.0, 0.0, 1.0, m, gs, _EMB_COSEMB, 0, red, _state["threads"])
+                       2.0, 0.0, 0.0, 1.0, m, gs, _EMB_COSEMB, 0, red, nthreads())
     _raise_status(st, what)
     return _result(red, loss, value, dt, grads)
 
@@ -405,7 +403,7 @@ def _triplet(what, anchor, positive, negative, margin, dist, p, eps, doff, dscal
     kb = grads.kbufs if grads else [None, None, None]
     st, value = _k.emb(xs[0], xs[1], xs[2], None, ga, loss, kb[0], kb[1], kb[2], N, D, dist,
                        p, eps, doff, dscale, m, gs, _EMB_TRIPLET, 1 if swap else 0, red,
-                       _state["threads"])
+                       nthreads())
     _raise_status(st, what)
     return _result(red, loss, value, dt, grads)
 
@@ -554,7 +552,7 @@ def _pair(what, preds, scalars, xs, shape, move, out_shape, N, D, dist, p, eps, 
         grads = _Grads(grad_out, preds, scalars, shape, dt, inputs, move)
     kb = grads.kbufs if grads else [None, None]
     st, _ = _k.emb(xs[0], xs[1], None, None, ga, y, kb[0], kb[1], None, N, D, dist, p, eps,
-                   0.0, 1.0, 0.0, gs, _EMB_PAIR, 0, RED_NONE, _state["threads"])
+                   0.0, 1.0, 0.0, gs, _EMB_PAIR, 0, RED_NONE, nthreads())
     _raise_status(st, what)
     out = y[()] if y.ndim == 0 else y
     if grad:

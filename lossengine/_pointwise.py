@@ -14,14 +14,12 @@ import warnings
 
 import numpy as np
 
-from . import _pw as _k
-from ._runtime import _state, register_kernel_module
+from . import _core as _k
+from ._runtime import nthreads
 from ._validate import (STREAM_GRAD, STREAM_LOSS, RED_MEAN, RED_NONE, RED_SUM, as_array,
                         check_finite_scalar, check_no_grad_args, compute_dtype, contiguous,
                         finish_grad, grad_dest, grad_output_none, grad_output_reduced,
                         new_output, reduction_code)
-
-register_kernel_module(_k)
 
 _L1, _MSE, _SMOOTH_L1, _HUBER, _POISSON_LOG, _POISSON_LIN, _KL, _KL_LOG, _GAUSS = range(9)
 _LE_ERR_VALUE_RANGE = 2
@@ -147,7 +145,7 @@ def _two_array_loss(name, op, input, target, red, weight, grad, grad_output, gra
                                                   (input, target, weight, grad_output))
         stream |= STREAM_GRAD if resident else 0
     st, value = _k.pw(op, xc, tc, wc, None, garr, loss, g, None, full, p1, p2, gscalar, denom,
-                      red, _state["threads"], stream)
+                      red, nthreads(), stream)
     _raise_status(st, name)
     out = _result(red, loss, value, dt)
     if grad:
@@ -325,7 +323,7 @@ def gaussian_nll_loss(input, target, var, *, full=False, eps=1e-6, reduction="me
             gv = _grad_dest(go_v, v.shape, bshape, dt, inputs)
     st, value = _k.pw(_GAUSS, xc, tc, None, vc, garr, loss, gx[0] if gx else None,
                       gv[0] if gv else None, 1 if full else 0, eps, vs, gscalar, float(n),
-                      red, _state["threads"])
+                      red, nthreads())
     if st == _LE_ERR_VALUE_RANGE:
         raise ValueError("var has negative entry/entries")
     _raise_status(st, "gaussian_nll_loss")

@@ -1,40 +1,36 @@
-"""Thread count and ISA level shared by every kernel module."""
+"""Thread count and ISA level: the one place that holds them.
+
+The engine is one extension module (``lossengine._core``), so the ISA level
+set here is the level of every kernel family.
+"""
 import operator
 import os
 import warnings
 
-from . import _ce, _outbuf, _vmath
+from . import _core
 
-_KERNEL_MODULES = [_ce, _vmath]
 _ISA_NAMES = ("baseline", "avx2", "avx512")
+MAX_THREADS = 1 << 16
 
 
-def register_kernel_module(mod):
-    """Kernel bridges added by other families join the ISA setting here."""
-    if mod not in _KERNEL_MODULES:
-        _KERNEL_MODULES.append(mod)
-        mod._set_isa(_state["isa"])
-
-
-def _default_threads():
-    for var in ("LOSSENGINE_NUM_THREADS", "OMP_NUM_THREADS"):
-        v = os.environ.get(var)
-        if v:
-            try:
-                n = int(v.split(",")[0])
-                if n >= 1:
-                    return n
-            except ValueError:
-                pass
-            warnings.warn(f"ignoring {var}={v!r}: expected an integer >= 1", RuntimeWarning)
+def _env_threads():
+    """LOSSENGINE_NUM_THREADS (read at import), or None: follow OpenMP."""
+    v = os.environ.get("LOSSENGINE_NUM_THREADS")
+    if not v:
+        return None
     try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        n = int(v.strip())
+        if 1 <= n <= MAX_THREADS:
+            return n
+    except ValueError:
+        pass
+    warnings.warn(f"ignoring LOSSENGINE_NUM_THREADS={v!r}: expected an integer in "
+                  f"[1, {MAX_THREADS}]", RuntimeWarning)
+    return None
 
 
 def _initial_isa():
-    best = _ce._best_isa()
+    best = _core._best_isa()
     req = os.environ.get("LOSSENGINE_ISA")
     if not req:
         return best
@@ -51,80 +47,180 @@ def _initial_isa():
     return lvl
 
 
-_state = {"threads": _default_threads(), "isa": 0}
+# "threads": the count set by set_num_threads or LOSSENGINE_NUM_THREADS, or
+# None to follow the OpenMP runtime's limit at each call.
+_state = {"threads": _env_threads()}
+_core._set_isa(_initial_isa())
 
 
-def _apply_isa(level):
-    _state["isa"] = level
-    for m in _KERNEL_MODULES:
-        m._set_isa(level)
-
-
-_apply_isa(_initial_isa())
+def nthreads():
+    """Threads for the kernel call being made now."""
+    n = _state["threads"]
+    return n if n is not None else _core._omp_max_threads()
 
 
 def set_num_threads(n):
-    """Set the number of threads kernels may use (an int >= 1; more than the
-    cores is allowed)."""
+    """Set the number of threads the kernels may use.
+
+    Parameters
+    ----------
+    n : int
+        An integer in ``[1, 65536]`` (more than the cores is allowed).  Until
+        it is called (and without ``LOSSENGINE_NUM_THREADS``), the kernels
+        follow the OpenMP runtime's limit (``OMP_NUM_THREADS``,
+        ``threadpoolctl.threadpool_limits``).
+
+    Raises
+    ------
+    ValueError
+        If `n` is not an integer in that range.
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> le.set_num_threads(1)
+    >>> le.get_num_threads()
+    1
+    """
     if isinstance(n, bool):
         raise ValueError(f"set_num_threads: n must be an integer >= 1, got {n!r}")
     try:
         n = operator.index(n)
     except TypeError:
         raise ValueError(f"set_num_threads: n must be an integer >= 1, got {n!r}") from None
-    if n < 1:
-        raise ValueError(f"set_num_threads: n must be an integer >= 1, got {n!r}")
+    if not 1 <= n <= MAX_THREADS:
+        raise ValueError(f"set_num_threads: n must be an integer in [1, {MAX_THREADS}], "
+                         f"got {n!r}")
     _state["threads"] = n
 
 
 def get_num_threads():
-    """The number of threads kernels may use."""
-    return _state["threads"]
+    """The number of threads the kernels may use.
+
+    Returns
+    -------
+    int
+        The value given to :func:`set_num_threads` (or ``LOSSENGINE_NUM_THREADS``
+        at import); otherwise the OpenMP runtime's current limit for the calling
+        thread, which ``OMP_NUM_THREADS`` and ``threadpoolctl`` govern and which
+        defaults to the CPUs this process may run on.
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> le.get_num_threads() >= 1
+    True
+    """
+    return nthreads()
 
 
 def isa():
-    """Name of the SIMD level in use: 'baseline', 'avx2' or 'avx512'."""
-    return _ISA_NAMES[_state["isa"]]
+    """Name of the SIMD level in use: ``'baseline'``, ``'avx2'`` or ``'avx512'``.
+
+    ``LOSSENGINE_ISA`` (read at import) selects a lower level than the best.
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> le.isa() in ('baseline', 'avx2', 'avx512')
+    True
+    """
+    return _ISA_NAMES[_core._get_isa()]
 
 
 def best_isa():
-    return _ISA_NAMES[_ce._best_isa()]
+    """Name of the best SIMD level this CPU supports (see :func:`isa`).
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> le.best_isa() in ('baseline', 'avx2', 'avx512')
+    True
+    """
+    return _ISA_NAMES[_core._best_isa()]
 
 
 def _set_isa(name):
     """Force an ISA level (tests); returns the previous one. Must be supported."""
     prev = isa()
     lvl = _ISA_NAMES.index(name)
-    if lvl > _ce._best_isa():
+    if lvl > _core._best_isa():
         raise ValueError(f"ISA {name!r} is not supported by this CPU")
-    _apply_isa(lvl)
+    _core._set_isa(lvl)
     return prev
 
 
 def build_info():
-    return _ce._build_info()
+    """Facts of the build: ``{'openmp': bool, 'compiler': str}``.
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> sorted(le.build_info())
+    ['compiler', 'openmp']
+    """
+    return _core._build_info()
 
 
 def set_output_cache(nbytes):
-    """Bound the memory kept for reuse by large output arrays (bytes; 0 turns
-    the cache off and frees what it holds).  Default 1 GiB (an eighth of the
-    physical memory if that is less), or the LOSSENGINE_OUTPUT_CACHE
-    environment variable read at import.
+    """Bound the memory kept for reuse by large output arrays.
 
     Outputs of 4 MiB or more (gradients, per-element losses) are ordinary
     NumPy arrays whose memory, once the array is freed, is kept here and
     handed to the next output of about the same size: a training loop then
     stops paying the operating system's zeroing of fresh pages each step.
-    Only memory of arrays you have dropped is kept; up to 8 blocks."""
-    _outbuf.set_limit(nbytes)
+    Only memory of arrays you have dropped is kept; up to 8 blocks.
+
+    Parameters
+    ----------
+    nbytes : int
+        Bytes, ``>= 0``; 0 turns the cache off and frees what it holds.  The
+        default is 1 GiB (an eighth of the physical memory if that is less), or
+        the ``LOSSENGINE_OUTPUT_CACHE`` environment variable read at import.
+
+    Raises
+    ------
+    ValueError
+        If `nbytes` is not an integer ``>= 0``.
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> old = le.get_output_cache()['limit']
+    >>> le.set_output_cache(0)
+    >>> le.get_output_cache()['cached_blocks']
+    0
+    >>> le.set_output_cache(old)
+    """
+    _core.outbuf_set_limit(nbytes)
 
 
 def get_output_cache():
-    """The output cache's state: dict with 'limit', 'cached_bytes',
-    'cached_blocks', 'hits' and 'misses'."""
-    return _outbuf.info()
+    """The output cache's state (see :func:`set_output_cache`).
+
+    Returns
+    -------
+    dict
+        ``'limit'``, ``'cached_bytes'``, ``'cached_blocks'``, ``'hits'`` and
+        ``'misses'``.
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> sorted(le.get_output_cache())
+    ['cached_blocks', 'cached_bytes', 'hits', 'limit', 'misses']
+    """
+    return _core.outbuf_info()
 
 
 def empty_output_cache():
-    """Free the memory the output cache holds (arrays in use are untouched)."""
-    _outbuf.clear()
+    """Free the memory the output cache holds (arrays in use are untouched).
+
+    Examples
+    --------
+    >>> import lossengine as le
+    >>> le.empty_output_cache()
+    >>> le.get_output_cache()['cached_bytes']
+    0
+    """
+    _core.outbuf_clear()

@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from . import _outbuf
+from . import _core
 
 REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
 RED_NONE, RED_MEAN, RED_SUM = 0, 1, 2
@@ -152,7 +152,7 @@ def new_output(shape, dtype):
     """A fresh output array, (array, resident): large ones come from the
     output cache (see _outbuf); resident is True when the memory was reused,
     so its pages are present and a kernel may stream into it."""
-    return _outbuf.empty(tuple(shape), dtype)
+    return _core.outbuf_empty(tuple(shape), dtype)
 
 
 def grad_dest(grad_out, shape, dtype, inputs, name="grad_out"):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import lossengine as le
-from lossengine import _runtime, _vmath
+from lossengine import _core, _runtime
 
 LEVELS = ("baseline", "avx2", "avx512")
 ISAS = [i for i in LEVELS if LEVELS.index(i) <= LEVELS.index(le.best_isa())]
@@ -13,7 +13,7 @@ OPS = {"exp": 0, "log": 1, "log1p": 2, "exp_neg": 3, "exp_sum": 4}
 
 def _run(op, x):
     y = np.empty_like(x)
-    _vmath.vmath(OPS[op], x, y)
+    _core.vmath(OPS[op], x, y)
     return y
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import lossengine as le
-from lossengine import _outbuf, _pw
+from lossengine import _core
 from test_runtime import _py
 
 BIG = (1 << 20, 2)          # 8 MiB of float32: above the cache threshold
@@ -23,7 +23,7 @@ def cache():
 
 
 def test_large_outputs_are_plain_owning_arrays(cache):
-    a, reused = _outbuf.empty(BIG, np.float32)
+    a, reused = _core.outbuf_empty(BIG, np.float32)
     assert not reused
     assert type(a) is np.ndarray and a.shape == BIG and a.dtype == np.float32
     assert a.flags.owndata and a.flags.c_contiguous and a.flags.writeable and a.base is None
@@ -33,21 +33,21 @@ def test_large_outputs_are_plain_owning_arrays(cache):
 
 
 def test_freed_block_is_reused_and_bounded(cache):
-    a, _ = _outbuf.empty(BIG, np.float32)
+    a, _ = _core.outbuf_empty(BIG, np.float32)
     addr = a.ctypes.data
     del a
     gc.collect()
     info = le.get_output_cache()
     assert info["cached_blocks"] == 1 and info["cached_bytes"] >= 8 << 20
     hits = info["hits"]
-    b, reused = _outbuf.empty(BIG, np.float32)
+    b, reused = _core.outbuf_empty(BIG, np.float32)
     assert reused and b.ctypes.data == addr and le.get_output_cache()["hits"] == hits + 1
     # a live array's block is never handed out twice
-    c, reused_c = _outbuf.empty(BIG, np.float32)
+    c, reused_c = _core.outbuf_empty(BIG, np.float32)
     assert not reused_c and c.ctypes.data != b.ctypes.data
     # a much smaller request does not take a big block (at most 1/8 slack)
     del b, c
-    d, reused_d = _outbuf.empty((1 << 20,), np.float32)   # 4 MiB
+    d, reused_d = _core.outbuf_empty((1 << 20,), np.float32)   # 4 MiB
     assert not reused_d
     # the limit evicts the oldest blocks; 0 disables
     le.set_output_cache(9 << 20)
@@ -57,20 +57,20 @@ def test_freed_block_is_reused_and_bounded(cache):
     assert info["cached_blocks"] == 0 and info["cached_bytes"] == 0
     del d
     assert le.get_output_cache()["cached_blocks"] == 0
-    e, reused_e = _outbuf.empty(BIG, np.float32)
+    e, reused_e = _core.outbuf_empty(BIG, np.float32)
     assert not reused_e and e.flags.owndata
 
 
 def test_small_outputs_bypass_the_cache(cache):
     before = le.get_output_cache()
-    a, reused = _outbuf.empty(SMALL, np.float64)
+    a, reused = _core.outbuf_empty(SMALL, np.float64)
     del a
     after = le.get_output_cache()
     assert not reused and after["hits"] == before["hits"] and after["misses"] == before["misses"]
 
 
 def test_resize_and_empty_cache_keep_data(cache):
-    a, _ = _outbuf.empty((1 << 21,), np.float32)
+    a, _ = _core.outbuf_empty((1 << 21,), np.float32)
     a[:] = np.arange(a.size, dtype=np.float32)
     a.resize((1 << 22,), refcheck=False)          # grow: NumPy reallocates through us
     assert np.array_equal(a[:1 << 21], np.arange(1 << 21, dtype=np.float32))
@@ -96,8 +96,8 @@ def test_output_cache_env():
     assert r.stdout.strip() == "12345", r.stderr
     r = _py("import lossengine as le; print(le.get_output_cache()['limit'])",
             LOSSENGINE_OUTPUT_CACHE="lots")
-    assert r.stdout.strip() == str(_outbuf.DEFAULT_LIMIT) and "LOSSENGINE_OUTPUT_CACHE" in r.stderr
-    assert 0 < _outbuf.DEFAULT_LIMIT <= 1 << 30
+    assert r.stdout.strip() == str(_core.OUTBUF_DEFAULT_LIMIT) and "LOSSENGINE_OUTPUT_CACHE" in r.stderr
+    assert 0 < _core.OUTBUF_DEFAULT_LIMIT <= 1 << 30
 
 
 def test_loss_call_reuses_its_gradient_memory(cache):
@@ -135,7 +135,7 @@ def test_streamed_outputs_match(op):
             # misaligned destinations exercise the unstreamed head and tail
             lbuf = np.empty(n + 1, np.float32)[1:] if red == 0 else None
             gbuf = np.empty(n + 3, np.float32)[3:]
-            st, v = _pw.pw(op, x, y, wt, None, goa, lbuf, gbuf, None, 0, p1, 0.0, 0.7,
+            st, v = _core.pw(op, x, y, wt, None, goa, lbuf, gbuf, None, 0, p1, 0.0, 0.7,
                            float(n), red, 2, stream)
             assert st == 0
             outs.append((v, lbuf, gbuf))
@@ -169,7 +169,7 @@ def _check_f64_stream():
         for stream in (0, 3):
             lbuf = np.empty(n + 1)[1:] if red == 0 else None
             gbuf = np.empty(n)
-            st, v = _pw.pw(1, x, y, None, None, None, lbuf, gbuf, None, 0, 0.0, 0.0, 1.0,
+            st, v = _core.pw(1, x, y, None, None, None, lbuf, gbuf, None, 0, 0.0, 0.0, 1.0,
                            float(n), red, 2, stream)
             assert st == 0
             outs.append((v, lbuf, gbuf))
@@ -192,14 +192,14 @@ def test_streamed_activation_outputs_match(op):
         for stream in (0, 3):
             y = np.empty(n + 1, np.float32)[1:]
             g = np.empty(n + 5, np.float32)[5:]
-            assert _pw.act(op, x, goa, y, g, p1, p2, 0.3, 2, stream) == 0
+            assert _core.act(op, x, goa, y, g, p1, p2, 0.3, 2, stream) == 0
             outs.append((y, g))
         assert np.array_equal(outs[0][0], outs[1][0], equal_nan=True)
         assert np.array_equal(outs[0][1], outs[1][1], equal_nan=True)
 
 
 def test_small_blocks_are_not_kept(cache):
-    a, _ = _outbuf.empty((1 << 21,), np.float32)
+    a, _ = _core.outbuf_empty((1 << 21,), np.float32)
     a.resize((10,), refcheck=False)        # NumPy moves it to a small block of ours
     blocks = le.get_output_cache()["cached_blocks"]
     del a

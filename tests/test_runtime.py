@@ -27,7 +27,8 @@ def test_set_num_threads():
         le.set_num_threads(np.int64(1))
         assert le.get_num_threads() == 1
         le.set_num_threads(64)   # more than the cores is allowed
-        for bad in (0, -1, 1.5, "2", None, True):
+        le.set_num_threads(2 ** 16)
+        for bad in (0, -1, 1.5, "2", None, True, 2 ** 16 + 1, 2 ** 31, 2 ** 63):
             with pytest.raises(ValueError):
                 le.set_num_threads(bad)
     finally:
@@ -42,6 +43,30 @@ def test_thread_env_defaults():
     assert r.stdout.strip() == "5", r.stderr
     r = _py("import lossengine as le, os; print(le.get_num_threads() == len(os.sched_getaffinity(0)))")
     assert r.stdout.strip() == "True", r.stderr
+
+
+def test_threads_follow_openmp_runtime():
+    """Without set_num_threads, threadpoolctl's limit governs the kernels as it
+    governs every other OpenMP library; an explicit setting wins over it."""
+    code = ("import numpy as np, lossengine as le\n"
+            "from threadpoolctl import threadpool_limits, threadpool_info\n"
+            "assert any(i['internal_api'] == 'openmp' for i in threadpool_info())\n"
+            "x = np.random.default_rng(0).standard_normal((512, 300))\n"
+            "t = np.arange(512) % 300\n"
+            "before = le.get_num_threads()\n"
+            "with threadpool_limits(1):\n"
+            "    inside = le.get_num_threads()\n"
+            "    l1 = le.cross_entropy(x, t)\n"
+            "le.set_num_threads(3)\n"
+            "with threadpool_limits(1):\n"
+            "    pinned = le.get_num_threads()\n"
+            "print(before, inside, pinned, float(l1) == float(le.cross_entropy(x, t)))")
+    pytest.importorskip("threadpoolctl")
+    if not le.build_info()["openmp"]:
+        pytest.skip("serial build")
+    r = _py(code, OMP_NUM_THREADS="2")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["2", "1", "3", "True"]
 
 
 LEVELS = ("baseline", "avx2", "avx512")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import lossengine as le
-from lossengine import _bce, _binary, _runtime
+from lossengine import _binary, _core, _runtime
 
 LEVELS = ("baseline", "avx2", "avx512")
 LEVELS_HERE = LEVELS[:LEVELS.index(le.best_isa()) + 1]
@@ -59,7 +59,7 @@ def _run_dice(x, y, go, N_, L, stream, goffs, fl, sq, nt):
     dt = x.dtype
     losses = np.full(N_, np.nan, dt)
     g = _out(N_ * L, dt, goffs, np.nan if stream else 7.0)
-    st, total = _bce.dice(x, y, go, losses, g, N_, L, 1e-3, 0.5, 1.0 / N_, sq, fl, nt, stream)
+    st, total = _core.dice(x, y, go, losses, g, N_, L, 1e-3, 0.5, 1.0 / N_, sq, fl, nt, stream)
     assert st == 0
     return total, losses, g
 
@@ -93,7 +93,7 @@ def test_dice_small_gradient_not_streamed_still_matches():
 
 def test_dice_passes_the_stream_bit_on_reuse(cache, monkeypatch):
     seen = []
-    real = _bce.dice
+    real = _core.dice
 
     def spy(*args):
         seen.append(args[-1])

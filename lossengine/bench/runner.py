@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 import lossengine as le
-from .. import _registry, _vmath
+from .. import _core, _registry
 
 
 def _timeit(fn, quick=False, min_time=None, max_reps=None):
@@ -44,7 +44,7 @@ def copy_bandwidth(n_threads, nbytes=None):
         nbytes = min(max(256 << 20, int(1.25 * _l3_bytes())), 1 << 30)
     src = np.ones(nbytes // 8)
     dst = np.empty_like(src)
-    t = _timeit(lambda: _vmath.memcopy(dst, src, n_threads), min_time=0.3, max_reps=20)
+    t = _timeit(lambda: _core.memcopy(dst, src, n_threads), min_time=0.3, max_reps=20)
     return 2 * nbytes / t
 
 

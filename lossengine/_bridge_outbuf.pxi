@@ -1,23 +1,16 @@
-# cython: language_level=3
-"""Large output arrays: NumPy arrays whose memory comes from a small cache.
-
-A fresh multi-megabyte buffer costs the kernel's page-fault path: every page is
-zeroed by the OS on first touch (for a 64 MB gradient that is a fifth of an
-MSE call).  A training loop asks for the same gradient shape every step and
-drops the previous one, so lossengine keeps a few recently freed large blocks
-and hands them out again.  The arrays are ordinary NumPy arrays that own their
-data: NumPy's own allocation hook (NEP 49) is pointed at this allocator only
-while lossengine creates an output, and NumPy calls back here when the array
-dies.  Blocks of 4 MiB or more are 2 MiB aligned and asked to use huge pages,
-as NumPy does for its own large arrays.  Nothing else in the process is
-affected; the cache is bounded and can be emptied or switched off.
-"""
+# Large output arrays: NumPy arrays whose memory comes from a small cache.
+#
+# A fresh multi-megabyte buffer costs the kernel's page-fault path: every page is
+# zeroed by the OS on first touch (for a 64 MB gradient that is a fifth of an
+# MSE call).  A training loop asks for the same gradient shape every step and
+# drops the previous one, so lossengine keeps a few recently freed large blocks
+# and hands them out again.  The arrays are ordinary NumPy arrays that own their
+# data: NumPy's own allocation hook (NEP 49) is pointed at this allocator only
+# while lossengine creates an output, and NumPy calls back here when the array
+# dies.  Blocks of 4 MiB or more are 2 MiB aligned and asked to use huge pages,
+# as NumPy does for its own large arrays.  Nothing else in the process is
+# affected; the cache is bounded and can be emptied or switched off.
 import os
-
-import numpy as np
-cimport numpy as cnp
-
-cnp.import_array()
 
 cdef extern from *:
     """
@@ -31,7 +24,7 @@ cdef extern from *:
     #define OB_MAGIC 0x6c6f73736f7574ULL
     #define OB_SLOTS 8
     #define OB_HUGE ((size_t)2 << 20)
-    #define OB_MIN_CACHE ((size_t)4 << 20)            /* MIN_BYTES below */
+    #define OB_MIN_CACHE ((size_t)4 << 20)            /* OUTBUF_MIN_BYTES below */
 
     typedef struct { uint64_t magic; size_t cap; } ob_head;
 
@@ -158,10 +151,10 @@ cdef extern from "numpy/arrayobject.h":
 
 # Arrays smaller than this come from NumPy's default allocator (the C library
 # reuses such sizes itself); larger ones from the cache.
-MIN_BYTES = 4 << 20
+OUTBUF_MIN_BYTES = 4 << 20
 
 
-def _default_limit():
+def _outbuf_default_limit():
     """1 GiB, or an eighth of the physical memory when that is less."""
     try:
         ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
@@ -170,48 +163,48 @@ def _default_limit():
     return min(1 << 30, ram // 8) if ram > 0 else 1 << 30
 
 
-DEFAULT_LIMIT = _default_limit()
+OUTBUF_DEFAULT_LIMIT = _outbuf_default_limit()
 
 cdef object _handler = ob_capsule()
 
 
-def empty(shape, dtype):
+def outbuf_empty(shape, dtype):
     """An uninitialised C-contiguous array.  Returns (array, reused): reused
     is True when its memory was a cached block (pages already present)."""
-    dt = np.dtype(dtype)
+    dt = _np.dtype(dtype)
     n = dt.itemsize
     for s in shape:
         n *= s
-    if n < MIN_BYTES or ob_limit == 0:
-        return np.empty(shape, dtype=dt), False
+    if n < OUTBUF_MIN_BYTES or ob_limit == 0:
+        return _np.empty(shape, dtype=dt), False
     old = PyDataMem_SetHandler(_handler)
     try:
-        arr = np.empty(shape, dtype=dt)
+        arr = _np.empty(shape, dtype=dt)
         hit = ob_last_hit != 0
     finally:
         PyDataMem_SetHandler(old)
     return arr, hit
 
 
-def set_limit(nbytes):
-    if isinstance(nbytes, bool) or not isinstance(nbytes, (int, np.integer)) or nbytes < 0:
+def outbuf_set_limit(nbytes):
+    if isinstance(nbytes, bool) or not isinstance(nbytes, (int, _np.integer)) or nbytes < 0:
         raise ValueError(f"nbytes must be an int >= 0, got {nbytes!r}")
     ob_set_limit(<size_t>int(nbytes))
 
 
-def clear():
+def outbuf_clear():
     ob_clear()
 
 
-def info():
+def outbuf_info():
     return {"limit": ob_limit, "cached_bytes": ob_bytes, "cached_blocks": ob_n,
             "hits": ob_hits, "misses": ob_misses}
 
 
-def _limit_from_env():
+def _outbuf_limit_from_env():
     v = os.environ.get("LOSSENGINE_OUTPUT_CACHE")
     if v is None or v.strip() == "":
-        return DEFAULT_LIMIT
+        return OUTBUF_DEFAULT_LIMIT
     try:
         n = int(v.strip())
         if n < 0:
@@ -220,8 +213,8 @@ def _limit_from_env():
     except ValueError:
         import warnings
         warnings.warn(f"LOSSENGINE_OUTPUT_CACHE={v!r} is not a byte count >= 0; "
-                      f"using {DEFAULT_LIMIT}", RuntimeWarning, stacklevel=2)
-        return DEFAULT_LIMIT
+                      f"using {OUTBUF_DEFAULT_LIMIT}", RuntimeWarning, stacklevel=2)
+        return OUTBUF_DEFAULT_LIMIT
 
 
-ob_set_limit(<size_t>_limit_from_env())
+ob_set_limit(<size_t>_outbuf_limit_from_env())

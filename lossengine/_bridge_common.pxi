@@ -1,14 +1,13 @@
-# Included by every kernel bridge: ISA selection and build facts.  Each
-# extension module carries its own copy of the kernels, so the Python layer
-# sets the level on every module (lossengine/_runtime.py).
-cimport numpy as cnp
-cnp.import_array()
+# What every bridge shares: the ISA level, the OpenMP runtime's thread limit,
+# build facts and the pointer helpers.  The engine is one extension module, so
+# this state exists once (lossengine/_runtime.py is its Python face).
 
 cdef extern from "le_dispatch.h":
     int le_cpu_best_isa()
     const char *le_isa_name(int level)
     int le_openmp_enabled()
     const char *le_compiler()
+    int le_omp_max_threads()
     int le_isa_level
 
 cdef extern from "le_common.h":
@@ -23,6 +22,11 @@ def _set_isa(int level):
 
 def _get_isa():
     return le_isa_level
+
+def _omp_max_threads():
+    """The OpenMP runtime's current thread limit for the calling thread
+    (OMP_NUM_THREADS, omp_set_num_threads, threadpoolctl); 1 in a serial build."""
+    return le_omp_max_threads()
 
 def _build_info():
     return {"openmp": bool(le_openmp_enabled()),

@@ -1,7 +1,6 @@
 # Bridge to csrc/pointwise.c (elementwise losses) and csrc/activations.c.
 # Arrays arrive validated by the Python layer (C-contiguous, compute dtype,
 # consistent sizes); nothing is checked here.
-include "_common.pxi"
 from libc.stdint cimport int64_t
 
 cdef extern from "pointwise.h" nogil:

@@ -1,6 +1,5 @@
 # Bridge to csrc/cross_entropy.c.  Arrays arrive validated by the Python layer
 # (C-contiguous, compute dtype, shapes consistent); nothing is checked here.
-include "_common.pxi"
 from libc.stdint cimport int64_t
 
 cdef extern from "cross_entropy.h" nogil:
@@ -100,7 +99,6 @@ def softmax(x, go, y, grad_out, int64_t outer, int64_t C, int64_t inner,
 # int64 target and plain options.  Everything it accepts it checks here as the
 # Python layer would; anything else (or any error) returns None so the general
 # path runs and raises the documented error.
-import numpy as _np
 cdef object _f32 = _np.float32
 cdef object _f64 = _np.float64
 cdef dict _RED = {"none": 0, "mean": 1, "sum": 2}

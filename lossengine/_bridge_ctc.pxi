@@ -1,7 +1,6 @@
 # Bridge to csrc/ctc.c.  Arrays arrive validated by the Python layer
 # (C-contiguous, compute dtype / int64, shapes and lengths consistent);
 # nothing is checked here.
-include "_common.pxi"
 from libc.stdint cimport int64_t
 
 cdef extern from "ctc.h" nogil:

@@ -1,7 +1,6 @@
 # Bridge to csrc/bce.c and csrc/select.c.  Arrays arrive validated by the
 # Python layer (C-contiguous, compute dtype, shapes consistent); nothing is
 # checked here.
-include "_common.pxi"
 from libc.stdint cimport int64_t, uint8_t
 
 cdef extern from "bce.h" nogil:

@@ -1,6 +1,5 @@
 # Bridge to csrc/margin.c.  Arrays arrive validated by the Python layer
 # (C-contiguous, compute dtype, shapes consistent); nothing is checked here.
-include "_common.pxi"
 from libc.stdint cimport int64_t
 
 cdef extern from "margin.h" nogil:

@@ -1,5 +1,4 @@
 # Bridge to csrc/vmath.c: the engine's own exp/log/log1p over arrays (tests).
-include "_common.pxi"
 from libc.stdint cimport int64_t
 
 cdef extern from "vmath.h":
