@@ -58,8 +58,14 @@ if [ $BUILD = 1 ]; then
     log "copying sources into $TREE"
     # Tracked and untracked-but-not-ignored files; tar keeps their mtimes, so
     # sources unchanged since the last build are not rebuilt.
-    (cd "$ROOT" && git ls-files -z -co --exclude-standard) \
-        | (cd "$ROOT" && tar --null -T - -cf -) | (cd "$TREE" && tar -xf -)
+    (cd "$ROOT" && git ls-files -z -co --exclude-standard) > "$DIR/manifest.new"
+    # sources removed since the last copy go from the tree too
+    if [ -f "$DIR/manifest" ]; then
+        comm -z -23 <(sort -z "$DIR/manifest") <(sort -z "$DIR/manifest.new") \
+            | (cd "$TREE" && xargs -0 -r rm -f --)
+    fi
+    (cd "$ROOT" && tar --null -T "$DIR/manifest.new" -cf -) | (cd "$TREE" && tar -xf -)
+    mv "$DIR/manifest.new" "$DIR/manifest"
     log "building with $SAN"
     # LOSSENGINE_SANITIZE=1 is setup.py's own switch; where setup.py predates
     # it, CFLAGS/LDFLAGS carry the same flags to every compile and link.

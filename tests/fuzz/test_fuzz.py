@@ -116,3 +116,63 @@ def test_worker_survives_crash_and_hang():
 def test_known_list_has_reproducers():
     for k in fuzz_run.KNOWN:
         assert k.name and k.repro
+
+
+# ------------------------------------------------------- the optimizer hook, on a stand-in
+
+class _FakeOptimizer:
+    """A minimal torch-like optimizer (SPEC 5.2 shape of the API) to exercise the
+    harness's optimizer hook while lossengine.optim is absent."""
+
+    def __init__(self, params, lr=1e-3, momentum=0.0):
+        import numpy as np
+        if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr >= 0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not isinstance(momentum, (int, float)) or not momentum >= 0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        self.params = list(params)
+        for i, p in enumerate(self.params):
+            if not isinstance(p, np.ndarray) or p.dtype not in (np.float32, np.float64):
+                raise TypeError(f"params[{i}] must be a float32/float64 ndarray")
+        self.lr, self.momentum = lr, momentum
+
+    def step(self, grads):
+        import numpy as np
+        grads = list(grads)
+        if len(grads) != len(self.params):
+            raise ValueError(f"expected {len(self.params)} gradients, got {len(grads)}")
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            if g is not None and np.shape(g) != p.shape:
+                raise ValueError(f"grads[{i}] has shape {np.shape(g)}, param {p.shape}")
+        for p, g in zip(self.params, grads):
+            if g is not None:
+                p -= (self.lr * np.asarray(g, np.float64)).astype(p.dtype)
+
+
+class _BrokenOptimizer(_FakeOptimizer):
+    def step(self, grads):
+        for g in grads:
+            if hasattr(g, "fill"):
+                g.fill(0)          # modifies the caller's gradient
+        super().step(grads)
+
+
+def test_optimizer_hook_on_a_stand_in():
+    from hypothesis import HealthCheck, given, settings
+    import fuzz_strategies
+    classes = {"optim.Fake": _FakeOptimizer, "optim.Broken": _BrokenOptimizer}
+    seen = {"ok": 0, "broken": 0}
+
+    @settings(max_examples=60, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(fuzz_strategies.optim_cases("optim.Fake", _FakeOptimizer))
+    def run(case):
+        res = fuzz_core.run_optim_case(case, classes)
+        assert not res["failures"], res
+        seen["ok"] += res["outcome"] == "ok"
+        case = dict(case, t="optim.Broken", gmodes=["ok"], pdtypes=["float64"] * len(
+            case["pdtypes"]), opts={})
+        res = fuzz_core.run_optim_case(case, classes)
+        seen["broken"] += any(f["check"] == "input_modified" for f in res["failures"])
+    run()
+    assert seen["ok"] > 0 and seen["broken"] > 0, seen
