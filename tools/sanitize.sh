@@ -117,7 +117,7 @@ for isa in "${ISAS[@]}"; do
     # The fuzz test of the suite is skipped here: the dedicated run below
     # does it with a call budget.
     run_san env LOSSENGINE_ISA="$isa" LOSSENGINE_FUZZ_SKIP=1 \
-        "$PY" -m pytest -q -x -p no:cacheprovider $TESTS > "$DIR/suite-$isa.log" 2>&1
+        "$PY" -m pytest -q -p no:cacheprovider $TESTS > "$DIR/suite-$isa.log" 2>&1
     rc=$?
     SUITE_RC[$isa]=$rc
     tail -5 "$DIR/suite-$isa.log"

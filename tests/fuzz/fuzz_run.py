@@ -25,8 +25,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 ROOT = os.path.dirname(os.path.dirname(HERE))
-if ROOT not in sys.path:
-    sys.path.insert(1, ROOT)
+if __name__ == "__main__" and ROOT not in sys.path:
+    sys.path.insert(1, ROOT)        # run as a script from a source tree
 
 import fuzz_core  # noqa: E402
 import fuzz_worker  # noqa: E402

@@ -49,9 +49,15 @@ class Worker:
 
     def _start(self):
         self._err = tempfile.TemporaryFile(mode="w+b")
+        # the worker imports the lossengine this process imported (the tree's,
+        # or an installed one)
+        import lossengine
+        env = dict(os.environ if self.env is None else self.env)
+        env["LOSSENGINE_FUZZ_PKGDIR"] = os.path.dirname(os.path.dirname(
+            os.path.abspath(lossengine.__file__)))
         self.proc = subprocess.Popen([sys.executable, "-u", os.path.join(HERE, "fuzz_worker.py")],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self._err, env=self.env, cwd=os.getcwd())
+                                     stderr=self._err, env=env, cwd=os.getcwd())
         self._buf = b""
         self._eof = False
         line = self._readline(max(self.timeout, 120.0))   # import of lossengine
@@ -149,8 +155,7 @@ def _serve():
     os.dup2(2, 1)                      # stray prints must not corrupt the protocol
     faulthandler.enable()
     sys.path.insert(0, HERE)
-    if ROOT not in sys.path:
-        sys.path.insert(1, ROOT)       # the lossengine of this tree
+    sys.path.insert(1, os.environ.get("LOSSENGINE_FUZZ_PKGDIR") or ROOT)
     import fuzz_core
     targets = fuzz_core.targets()
     optims = fuzz_core.optim_classes()
