@@ -262,7 +262,7 @@ def make_layout(a, layout):
     if a.ndim == 0 or a.size == 0:
         return np.array(a, copy=True)
     if layout == "F":
-        return np.asfortranarray(a)
+        return np.array(a, order="F", copy=True)
     if layout == "neg":
         return np.ascontiguousarray(a[..., ::-1])[..., ::-1]
     if layout == "flip":
