@@ -250,7 +250,8 @@ def _cast(a, dt):
 
 
 def make_layout(a, layout):
-    """The same values in another memory layout (a new array; `a` untouched)."""
+    """The same values in another memory layout: always a new buffer (optimizer
+    cases update their parameters in place)."""
     if not isinstance(a, np.ndarray):
         return a
     if layout == "C":
@@ -264,10 +265,10 @@ def make_layout(a, layout):
     if layout == "F":
         return np.array(a, order="F", copy=True)
     if layout == "neg":
-        return np.ascontiguousarray(a[..., ::-1])[..., ::-1]
+        return np.array(a[..., ::-1], copy=True)[..., ::-1]
     if layout == "flip":
         sl = tuple(slice(None, None, -1) for _ in a.shape)
-        return np.ascontiguousarray(a[sl])[sl]
+        return np.array(a[sl], copy=True)[sl]
     if layout == "strided":
         big = np.zeros(tuple(2 * s + 1 for s in a.shape), dtype=a.dtype)
         sl = tuple(slice(1, None, 2) for _ in a.shape)
