@@ -163,7 +163,7 @@ def test_optimizer_hook_on_a_stand_in():
     classes = {"optim.Fake": _FakeOptimizer, "optim.Broken": _BrokenOptimizer}
     seen = {"ok": 0, "broken": 0}
 
-    @settings(max_examples=60, deadline=None, database=None,
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(fuzz_strategies.optim_cases("optim.Fake", _FakeOptimizer))
     def run(case):
