@@ -86,10 +86,11 @@ fi
 [ $RUN = 1 ] || exit 0
 
 rm -f "$DIR/reports/"*
-export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:log_path=$DIR/reports/asan:allocator_may_return_null=1"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$DIR/reports/ubsan"
-# (PYTHONMALLOC is left alone: NumPy's array buffers come from malloc, which
-# ASan sees; routing every Python object through it made the run 2x slower.)
+# Reports go to stderr (UBSan ignores log_path when combined with ASan): the
+# suite runs with --capture=sys so that they reach its log, and the fuzz
+# harness appends each crash of its worker to reports/fuzz-<isa>.txt.
+export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:allocator_may_return_null=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # -s keeps the fuzz summary visible; -p no:cacheprovider keeps the tree clean.
 run_san() { (cd "$TREE" && LD_PRELOAD="$LIBASAN" "$@"); }
 
@@ -117,7 +118,7 @@ for isa in "${ISAS[@]}"; do
     # The fuzz test of the suite is skipped here: the dedicated run below
     # does it with a call budget.
     run_san env LOSSENGINE_ISA="$isa" LOSSENGINE_FUZZ_SKIP=1 \
-        "$PY" -m pytest -q -p no:cacheprovider $TESTS > "$DIR/suite-$isa.log" 2>&1
+        "$PY" -m pytest -q -p no:cacheprovider --capture=sys $TESTS > "$DIR/suite-$isa.log" 2>&1
     rc=$?
     SUITE_RC[$isa]=$rc
     tail -5 "$DIR/suite-$isa.log"
@@ -126,7 +127,8 @@ for isa in "${ISAS[@]}"; do
     args=(--json "$DIR/fuzz-$isa.json" --seed "${LOSSENGINE_FUZZ_SEED:-0}")
     [ -n "$FUZZ_CALLS" ] && args+=(--calls "$FUZZ_CALLS")
     [ -n "$FUZZ_SECONDS" ] && args+=(--seconds "$FUZZ_SECONDS")
-    run_san env LOSSENGINE_ISA="$isa" "$PY" tests/fuzz/fuzz_run.py "${args[@]}" \
+    run_san env LOSSENGINE_ISA="$isa" LOSSENGINE_FUZZ_CRASH_LOG="$DIR/reports/fuzz-$isa.txt" \
+        "$PY" tests/fuzz/fuzz_run.py "${args[@]}" \
         > "$DIR/fuzz-$isa.log" 2>&1
     rc=$?
     FUZZ_RC[$isa]=$rc
@@ -134,30 +136,54 @@ for isa in "${ISAS[@]}"; do
     [ $rc = 0 ] || FAIL=1
 done
 
-NREP=$(ls "$DIR/reports" 2>/dev/null | wc -l)
 log "=== summary"
 for isa in "${ISAS[@]}"; do
     echo "  $isa: suite rc=${SUITE_RC[$isa]}  fuzz rc=${FUZZ_RC[$isa]}  (logs: $DIR/suite-$isa.log, $DIR/fuzz-$isa.log)"
-done
-echo "  sanitizer reports: $NREP (in $DIR/reports), grouped by their SUMMARY line:"
-"$PY" - "$DIR/reports" <<'PYEOF'
-import collections, glob, os, re, sys
-groups = collections.OrderedDict()
-for path in sorted(glob.glob(os.path.join(sys.argv[1], "*"))):
-    text = open(path, errors="replace").read()
-    m = re.search(r"^SUMMARY: .*$", text, re.M)
-    key = re.sub(r"0x[0-9a-f]+", "0x.", m.group(0)) if m else "(no SUMMARY line)"
-    groups.setdefault(key, []).append((path, text))
-for key, items in groups.items():
-    path, text = items[0]
-    print(f"--- {len(items)} x {key}")
-    err = re.search(r"^.*(ERROR: AddressSanitizer|runtime error).*$", text, re.M)
-    if err:
-        print("    " + err.group(0).strip()[:300])
-    for line in [l for l in text.splitlines() if re.match(r"\s+#\d+ ", l)][:8]:
-        print("    " + line.strip()[:200])
-    print(f"    (first: {path})")
+    "$PY" - "$DIR/fuzz-$isa.json" <<'PYEOF'
+import json, sys
+try:
+    s = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    sys.exit(0)
+print(f"    fuzz: {s['cases']} cases, {s['function_calls']} calls, {s['elapsed_s']} s, "
+      f"{s['worker_restarts']} worker restarts; outcomes "
+      + ", ".join(f"{k}={v}" for k, v in sorted(s["outcomes"].items()))
+      + "; known " + ", ".join(f"{k}={v['count']}" for k, v in sorted(s["known"].items()))
+      + f"; new findings {len(s['findings'])}")
 PYEOF
+done
+# Every sanitizer report of the suite logs and the fuzz crash logs, grouped by
+# its first line (the location and kind of the error).
+NREP=$("$PY" - "$DIR" "${ISAS[@]}" <<'PYEOF'
+import collections, os, re, sys
+d, isas = sys.argv[1], sys.argv[2:]
+files = [os.path.join(d, f"suite-{i}.log") for i in isas]
+files += [os.path.join(d, "reports", f"fuzz-{i}.txt") for i in isas]
+head = re.compile(r"^(.*runtime error: .*|==\d+==ERROR: AddressSanitizer: .*)$", re.M)
+groups = collections.OrderedDict()
+for path in files:
+    if not os.path.exists(path):
+        continue
+    text = open(path, errors="replace").read()
+    for m in head.finditer(text):
+        first = m.group(1)
+        key = re.sub(r"0x[0-9a-f]+|==\d+==", "#", first)
+        stack = [l.strip() for l in text[m.end():m.end() + 6000].splitlines()
+                 if re.match(r"\s+#\d+ ", l)][:8]
+        g = groups.setdefault(key, {"n": 0, "first": (path, stack), "isa": set()})
+        g["n"] += 1
+        g["isa"].add(os.path.basename(path))
+n = sum(g["n"] for g in groups.values())
+print(n)
+with open(os.path.join(d, "reports", "summary.txt"), "w") as f:
+    for key, g in groups.items():
+        f.write(f"--- {g['n']} x {key}\n    in: {', '.join(sorted(g['isa']))}\n")
+        for line in g["first"][1]:
+            f.write(f"    {line[:200]}\n")
+PYEOF
+)
+echo "  sanitizer reports: $NREP, grouped ($DIR/reports/summary.txt):"
+cat "$DIR/reports/summary.txt" 2>/dev/null
 [ "$NREP" = 0 ] || FAIL=1
 log "total wall time $(( $(date +%s) - T0 ))s"
 exit $FAIL

@@ -192,6 +192,10 @@ class Run:
             return [f for _, f in new]
         self.n_cases += 1
         self.n_calls += res.get("calls", 0)
+        if res["outcome"] in ("crash", "timeout") and os.environ.get("LOSSENGINE_FUZZ_CRASH_LOG"):
+            # every crash's full report (tools/sanitize.sh counts them)
+            with open(os.environ["LOSSENGINE_FUZZ_CRASH_LOG"], "a") as f:
+                f.write(f"=== {reproducer(case)}\n{res['failures'][0]['detail']}\n")
         kind = "failure" if new else ("known" if known else res["outcome"])
         self.outcomes[kind] += 1
         self.per_target[name][kind] += 1

@@ -119,7 +119,12 @@ class Worker:
         except subprocess.TimeoutExpired:   # closed its stdout but lives on
             self.proc.kill()
             rc = self.proc.wait()
-        tail = self._stderr_tail() + _sanitizer_reports(self.proc.pid)
+        tail = self._stderr_tail(64000)
+        # what the crashing case wrote (the sanitizer's report, a traceback)
+        i = tail.rfind("CASE ")
+        if i >= 0:
+            tail = tail[tail.find("\n", i) + 1:]
+        tail = tail[:8000] + _sanitizer_reports(self.proc.pid)
         self.close()
         self.restarts += 1
         sig = -rc if rc < 0 else None
@@ -128,7 +133,7 @@ class Worker:
         return {"outcome": "timeout" if timed_out else "crash", "calls": 1, "unnamed": None,
                 "error": what,
                 "failures": [{"check": "timeout" if timed_out else "crash",
-                              "detail": what + "\n" + tail[-3000:]}]}
+                              "detail": what + "\n" + tail}]}
 
     def close(self):
         if self.proc is not None:

@@ -79,7 +79,7 @@ def test_harness_catches(selftest_targets, name, case_kw, check):
 def test_harness_passes_a_correct_call():
     t = fuzz_core.targets()
     res = fuzz_core.run_case(_case("mse_loss", red="'mean'", grad=True, gout="good",
-                                   layouts=[["a0", "F"], ["*", "unaligned"], ["a1", "neg"]],
+                                   layouts=[["a0", "F"], ["*", "strided"], ["a1", "neg"]],
                                    shape=[6, 5]), t)
     assert res["outcome"] == "ok" and not res["failures"], res
 
