@@ -154,11 +154,14 @@ def _selftest_targets():
         x = np.asarray(x, np.float64)
         return (x.sum(), np.ones_like(x)) if grad else x.sum()
 
+    def ignores_out(x, *, grad=False, out=None):
+        return np.asarray(x) * 2
+
     def mk(rng, shape, dtype, variant):
         return [rng.standard_normal(shape).astype(dtype)], {}
     out = {}
     for name, f in [("abort", abort), ("hang", hang), ("raises", raises), ("writes", writes),
-                    ("layout", layout), ("gout", gout)]:
+                    ("layout", layout), ("gout", gout), ("out", ignores_out)]:
         out["_selftest_" + name] = Target("_selftest_" + name, "extra", f, mk, [(3, 4)],
                                           ["default"], (), (0,))
     return out
@@ -616,7 +619,12 @@ def run_case(case, targets_by_name):
             elif st2 == "ok" and status == "ok":
                 fail("accepted_invalid", f"grad_out={gmode} accepted")
 
-    # 3. layouts: the same values in other memory layouts
+    # 3. out= (functions whose result is an array, once they accept it)
+    omode = case.get("out")
+    if omode and status == "ok" and t.accepts("out"):
+        _check_out(t, args, kw, extra, out, omode, res, fail)
+
+    # 4. layouts: the same values in other memory layouts
     keys = _argkeys(args, kw)
     for key, layout in case.get("layouts", []):
         a2, k2 = list(args), dict(kw)
@@ -645,6 +653,53 @@ def run_case(case, targets_by_name):
             if d:
                 fail("layout", f"layout {what} gives a different result: {d}")
     return res
+
+
+def _check_out(t, args, kw, extra, base, mode, res, fail):
+    """out= receives the result like a ufunc's out and is returned (SPEC 2)."""
+    value = base[0] if isinstance(base, tuple) else base
+    if not isinstance(value, np.ndarray) or value.ndim == 0:
+        return
+    shape, dt = value.shape, value.dtype
+    bad_dt = np.float32 if dt == np.float64 else np.float64
+    if mode == "good":
+        buf, ok = np.full(shape, np.nan, dt), True
+    elif mode == "good_F":
+        buf, ok = np.array(np.full(shape, np.nan, dt), order="F"), True
+    elif mode == "wrong_shape":
+        buf, ok = np.zeros(shape + (2,), dt), False
+    elif mode == "wrong_dtype":
+        buf, ok = np.zeros(shape, bad_dt), False
+    elif mode == "readonly":
+        buf, ok = np.zeros(shape, dt), False
+        buf.flags.writeable = False
+    elif mode == "alias":      # exactly the input: allowed for elementwise functions
+        a = args[0] if args else None
+        if not (isinstance(a, np.ndarray) and a.shape == shape and a.dtype == dt
+                and a.flags.writeable):
+            return
+        buf, ok = a, None
+    else:
+        return
+    snap = snapshot(args, kw) if mode != "alias" else []
+    st, out2 = _call(t, args, kw, dict(extra, out=buf))
+    res["calls"] += 1
+    m = modified(snap)
+    if m:
+        fail("input_modified", f"with out={mode}: {m}")
+    if st == "error":
+        fail("exception_type", f"with out={mode}: {_exc_text(out2)}")
+    elif ok is False and st == "ok":
+        fail("accepted_invalid", f"out={mode} accepted")
+    elif ok and st != "ok":
+        fail("out", f"out={mode} rejected: {_exc_text(out2)}")
+    elif st == "ok":
+        v2 = out2[0] if isinstance(out2, tuple) else out2
+        if v2 is not buf:
+            fail("out", f"the result is not the out object (out={mode})")
+        d = same(out2, base)
+        if d:
+            fail("out", f"out={mode} result differs from the allocated one: {d}")
 
 
 def _scalar_nan(v):

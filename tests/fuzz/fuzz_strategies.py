@@ -137,6 +137,9 @@ def cases(draw, t, structure, long_mode=False):
         case["gout"] = draw(st.sampled_from(
             ["good", "good", "good_F", "good_strided", "wrong_shape", "wrong_dtype", "readonly",
              "alias", "list", "wrong_len"]))
+    if t.accepts("out") and draw(st.integers(0, 2)) == 0:
+        case["out"] = draw(st.sampled_from(["good", "good", "good_F", "wrong_shape",
+                                            "wrong_dtype", "readonly", "alias"]))
     if t.accepts("ignore_index") and draw(st.integers(0, 3)) == 0:
         case["ignore_all"] = True
     case["layouts"] = draw(st.lists(st.tuples(st.sampled_from(arraykeys + ["*"]),

@@ -70,6 +70,8 @@ def selftest_targets():
     ("writes", {}, "input_modified"),
     ("layout", {"layouts": [["a0", "F"]]}, "layout"),
     ("gout", {"grad": True, "gout": "good"}, "grad_out"),
+    ("out", {"out": "good"}, "out"),
+    ("out", {"out": "wrong_shape"}, "accepted_invalid"),
 ])
 def test_harness_catches(selftest_targets, name, case_kw, check):
     res = fuzz_core.run_case(_case("_selftest_" + name, **case_kw), selftest_targets)
