@@ -8,7 +8,8 @@
 #                                about 2 minutes of fuzzing
 #
 # Options: --quick, --build-only, --no-build (reuse the sanitized tree as is),
-#          --fuzz-calls N, --fuzz-seconds S, --isa LEVEL (repeatable).
+#          --no-suite, --no-fuzz, --fuzz-calls N, --fuzz-seconds S,
+#          --isa LEVEL (repeatable; default: every level the CPU has).
 # Environment: LOSSENGINE_SANITIZE_DIR (default build/sanitize under the
 #              repository), PYTHON (default python3 on PATH).
 #
@@ -24,12 +25,14 @@ set -u -o pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PYTHON:-python3}"
 DIR="${LOSSENGINE_SANITIZE_DIR:-$ROOT/build/sanitize}"
-QUICK=0; BUILD=1; RUN=1; FUZZ_CALLS=""; FUZZ_SECONDS=""; ISAS=()
+QUICK=0; BUILD=1; RUN=1; SUITE=1; FUZZ=1; FUZZ_CALLS=""; FUZZ_SECONDS=""; ISAS=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
         --build-only) RUN=0 ;;
         --no-build) BUILD=0 ;;
+        --no-suite) SUITE=0 ;;
+        --no-fuzz) FUZZ=0 ;;
         --fuzz-calls) FUZZ_CALLS="$2"; shift ;;
         --fuzz-seconds) FUZZ_SECONDS="$2"; shift ;;
         --isa) ISAS+=("$2"); shift ;;
@@ -85,7 +88,6 @@ if [ $BUILD = 1 ]; then
 fi
 [ $RUN = 1 ] || exit 0
 
-rm -f "$DIR/reports/"*
 # Reports go to stderr (UBSan ignores log_path when combined with ASan): the
 # suite runs with --capture=sys so that they reach its log, and the fuzz
 # harness appends each crash of its worker to reports/fuzz-<isa>.txt.
@@ -114,6 +116,10 @@ fi
 FAIL=0
 declare -A SUITE_RC FUZZ_RC
 for isa in "${ISAS[@]}"; do
+    SUITE_RC[$isa]=skipped; FUZZ_RC[$isa]=skipped
+    [ $SUITE = 1 ] && rm -f "$DIR/suite-$isa.log"
+    [ $FUZZ = 1 ] && rm -f "$DIR/reports/fuzz-$isa.txt" "$DIR/fuzz-$isa.json" "$DIR/fuzz-$isa.log"
+    if [ $SUITE = 1 ]; then
     log "=== ISA $isa: test suite ($TESTS)"
     # The fuzz test of the suite is skipped here: the dedicated run below
     # does it with a call budget.
@@ -123,6 +129,8 @@ for isa in "${ISAS[@]}"; do
     SUITE_RC[$isa]=$rc
     tail -5 "$DIR/suite-$isa.log"
     [ $rc = 0 ] || FAIL=1
+    fi
+    [ $FUZZ = 1 ] || continue
     log "=== ISA $isa: fuzz (calls ${FUZZ_CALLS:-unbounded}, seconds ${FUZZ_SECONDS:-unbounded})"
     args=(--json "$DIR/fuzz-$isa.json" --seed "${LOSSENGINE_FUZZ_SEED:-0}")
     [ -n "$FUZZ_CALLS" ] && args+=(--calls "$FUZZ_CALLS")
@@ -175,15 +183,16 @@ for path in files:
         g["isa"].add(os.path.basename(path))
 n = sum(g["n"] for g in groups.values())
 print(n)
-with open(os.path.join(d, "reports", "summary.txt"), "w") as f:
+with open(os.path.join(d, "reports", "summary-" + "-".join(isas) + ".txt"), "w") as f:
     for key, g in groups.items():
         f.write(f"--- {g['n']} x {key}\n    in: {', '.join(sorted(g['isa']))}\n")
         for line in g["first"][1]:
             f.write(f"    {line[:200]}\n")
 PYEOF
 )
-echo "  sanitizer reports: $NREP, grouped ($DIR/reports/summary.txt):"
-cat "$DIR/reports/summary.txt" 2>/dev/null
+SUMMARY="$DIR/reports/summary-$(IFS=-; echo "${ISAS[*]}").txt"
+echo "  sanitizer reports: $NREP, grouped ($SUMMARY):"
+cat "$SUMMARY" 2>/dev/null
 [ "$NREP" = 0 ] || FAIL=1
 log "total wall time $(( $(date +%s) - T0 ))s"
 exit $FAIL
