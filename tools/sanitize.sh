@@ -11,7 +11,9 @@
 #          --no-suite, --no-fuzz, --fuzz-calls N, --fuzz-seconds S,
 #          --isa LEVEL (repeatable; default: every level the CPU has).
 # Environment: LOSSENGINE_SANITIZE_DIR (default build/sanitize under the
-#              repository), PYTHON (default python3 on PATH).
+#              repository), PYTHON (default python3 on PATH),
+#              LOSSENGINE_FUZZ_LAYOUTS (layouts the fuzz cases may use, default all),
+#              LOSSENGINE_FUZZ_SEED.
 #
 # The in-place build of the repository is never touched: the sources are
 # copied (mtimes kept, so rebuilds are incremental) into the sanitized tree,
