@@ -112,11 +112,13 @@ KNOWN = [
     # -- found by this harness, reported, not fixed yet -------------------------
     Known("nan_options_more",
           "NaN accepted by more range-checked options: class_weights c/beta, hardtanh "
-          "min_val/max_val, softmax_focal_loss gamma, softshrink lambd",
+          "min_val/max_val, softmax_focal_loss/sigmoid_focal_loss gamma, softshrink lambd, "
+          "softplus beta (e.g. softshrink(x, lambd=float('nan')))",
           lambda c, f: _range_nan(c, f, [("class_weights", "c"), ("class_weights", "beta"),
                                          ("hardtanh", "min_val"), ("hardtanh", "max_val"),
                                          ("softmax_focal_loss", "gamma"),
-                                         ("softshrink", "lambd")])),
+                                         ("sigmoid_focal_loss", "gamma"),
+                                         ("softshrink", "lambd"), ("softplus", "beta")])),
 ]
 
 
