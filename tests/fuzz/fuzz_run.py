@@ -113,12 +113,14 @@ KNOWN = [
     Known("nan_options_more",
           "NaN accepted by more range-checked options: class_weights c/beta, hardtanh "
           "min_val/max_val, softmax_focal_loss/sigmoid_focal_loss gamma, softshrink lambd, "
-          "softplus beta (e.g. softshrink(x, lambd=float('nan')))",
+          "softplus beta, balanced_binary_cross_entropy beta "
+          "(e.g. softshrink(x, lambd=float('nan')))",
           lambda c, f: _range_nan(c, f, [("class_weights", "c"), ("class_weights", "beta"),
                                          ("hardtanh", "min_val"), ("hardtanh", "max_val"),
                                          ("softmax_focal_loss", "gamma"),
                                          ("sigmoid_focal_loss", "gamma"),
-                                         ("softshrink", "lambd"), ("softplus", "beta")])),
+                                         ("softshrink", "lambd"), ("softplus", "beta"),
+                                         ("balanced_binary_cross_entropy", "beta")])),
 ]
 
 

@@ -34,6 +34,8 @@ NONE_VALS = ["None", "0.5", "0.0", "-1.0", "float('nan')", "float('inf')", "np.o
              "np.full(5, float('nan'))"]
 BAD_VALS = ["object()", "'bogus'", "[1, 2]", "None", "1j", "np.array([1.0, 2.0])",
             "np.float32('nan')", "''", "(1, 2)", "np.array('x')"]
+EXTREME_VALS = ["2**63", "-2**63-1", "2**64", "2**31", "float('nan')", "float('inf')",
+                "float('-inf')", "1e300", "-1.0", "0"]
 AXIS_VALS = ["0", "1", "-1", "2", "-2", "3", "-5", "5", "None", "2**63", "1.0", "'x'",
              "np.int64(1)"]
 STR_VALS = ["'bogus'", "''", "None", "1", "'MEAN'"]
@@ -63,7 +65,9 @@ def _option_values(p):
         pool = [repr(d)] + STR_VALS
     else:
         pool = NONE_VALS
-    return st.one_of(st.sampled_from(pool), st.sampled_from(BAD_VALS))
+    # a third each: values of the option's kind, wrong types, extremes
+    return st.one_of(st.sampled_from(pool), st.sampled_from(BAD_VALS),
+                     st.sampled_from(EXTREME_VALS))
 
 
 def option_names(t, argkeys_by_variant):
