@@ -128,8 +128,8 @@ class Worker:
         self.close()
         self.restarts += 1
         sig = -rc if rc < 0 else None
-        what = (f"timeout after {self.timeout:.0f} s" if timed_out else
-                f"worker died: {'signal ' + signal.Signals(sig).name if sig else 'exit ' + str(rc)}")
+        how = f"signal {signal.Signals(sig).name}" if sig else f"exit {rc}"
+        what = f"timeout after {self.timeout:.0f} s" if timed_out else f"worker died: {how}"
         return {"outcome": "timeout" if timed_out else "crash", "calls": 1, "unnamed": None,
                 "error": what,
                 "failures": [{"check": "timeout" if timed_out else "crash",
