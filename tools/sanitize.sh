@@ -110,7 +110,12 @@ if [ ${#ISAS[@]} -eq 0 ]; then
 fi
 
 if [ $QUICK = 1 ]; then
-    TESTS=$(cd "$TREE" && ls tests/test_*.py | grep -v -E 'test_(generic|build)\.py$')
+    # the families' own test files (tests/test_<family>.py of each csrc/<family>.c)
+    TESTS=$(cd "$TREE" && for f in tests/test_*.py; do
+        fam=$(basename "$f" .py); fam=${fam#test_}
+        case "$fam" in generic|build|math|outbuf|runtime|stream_*) continue ;; esac
+        echo "$f"
+    done)
 else
     TESTS="tests"
 fi
