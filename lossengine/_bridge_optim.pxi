@@ -118,12 +118,13 @@ ctypedef struct _act:
 
 
 cdef inline bint _array_ok(PyObject *o, int typ, cnp.ndarray like):
-    """o is a writeable C-contiguous ndarray of dtype typ and like's shape."""
+    """o is a writeable, aligned C-contiguous ndarray of dtype typ and like's shape."""
     if not cnp.PyArray_Check(<object>o):
         return False
     cdef cnp.ndarray a = <cnp.ndarray>o
     return (cnp.PyArray_TYPE(a) == typ and _same_shape(a, like)
-            and cnp.PyArray_IS_C_CONTIGUOUS(a) and cnp.PyArray_ISWRITEABLE(a))
+            and cnp.PyArray_IS_C_CONTIGUOUS(a) and cnp.PyArray_ISALIGNED(a)
+            and cnp.PyArray_ISWRITEABLE(a))
 
 
 cdef class OptimRunner:
@@ -306,7 +307,8 @@ cdef class OptimRunner:
                     raise ValueError(f"params[{idx}]: the array is read-only")
                 if not (cnp.PyArray_Check(<object>go) and cnp.PyArray_TYPE(<cnp.ndarray>go) == typ
                         and _same_shape(<cnp.ndarray>go, pa)
-                        and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>go)):
+                        and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>go)
+                        and cnp.PyArray_ISALIGNED(<cnp.ndarray>go)):
                     g = self._slow_grad(<object>go, pa, idx)
                     if keep is None:
                         keep = []
@@ -403,8 +405,10 @@ cdef class OptimRunner:
             if ac.fresh:
                 self._create_state(ac, pa, keys, spec[1])
                 self.fl[j] |= LE_OPTF_FRESH
-            if not cnp.PyArray_IS_C_CONTIGUOUS(pa):
-                a = _np_optim.ascontiguousarray(pa)
+            if not (cnp.PyArray_IS_C_CONTIGUOUS(pa) and cnp.PyArray_ISALIGNED(pa)):
+                # the kernels load aligned elements: a strided or unaligned
+                # parameter is updated through an aligned copy
+                a = _np_optim.array(pa, order="C")
                 if keep is None:
                     keep = []
                 keep.append((pa, a))
@@ -422,8 +426,8 @@ cdef class OptimRunner:
         return na
 
     cdef object _slow_grad(self, object g, cnp.ndarray pa, Py_ssize_t idx):
-        """A gradient that is not a C-contiguous ndarray of the parameter's
-        dtype and shape: converted (a copy, read only) or rejected."""
+        """A gradient that is not an aligned C-contiguous ndarray of the
+        parameter's dtype and shape: converted (a copy, read only) or rejected."""
         if not isinstance(g, cnp.ndarray):
             try:
                 g = _np_optim.asarray(g)
@@ -436,13 +440,15 @@ cdef class OptimRunner:
         if g.shape != (<object>pa).shape:
             raise ValueError(f"grads[{idx}]: shape {g.shape} differs from the parameter's "
                              f"{(<object>pa).shape}")
-        return _np_optim.ascontiguousarray(g)
+        if g.flags.c_contiguous and g.flags.aligned:
+            return g
+        return _np_optim.array(g, order="C")
 
     cdef _bad_state(self, object a, cnp.ndarray pa, Py_ssize_t idx, object key):
         if not isinstance(a, cnp.ndarray):
             raise TypeError(f"state of params[{idx}]: {key!r} must be a numpy array")
-        raise ValueError(f"state of params[{idx}]: {key!r} must be a writeable C-contiguous "
-                         f"array of the parameter's dtype {(<object>pa).dtype} and shape "
+        raise ValueError(f"state of params[{idx}]: {key!r} must be a writeable aligned "
+                         f"C-contiguous array of the parameter's dtype {(<object>pa).dtype} and shape "
                          f"{(<object>pa).shape}, got {a.dtype} {a.shape}")
 
     cdef _create_state(self, _act *ac, cnp.ndarray pa, tuple keys, tuple inits):

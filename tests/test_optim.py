@@ -626,3 +626,31 @@ def test_optimizer_pickles_and_deepcopies():
         opt.step(s)
     for a, b in zip(params, cps):
         np.testing.assert_array_equal(a, b)
+
+
+def _unaligned(a):
+    buf = np.zeros(a.nbytes + 1, np.uint8)[1:].view(a.dtype).reshape(a.shape)
+    buf[...] = a
+    assert not buf.flags.aligned
+    return buf
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "LBFGS"])
+def test_unaligned_parameters_and_gradients(name):
+    """The kernels load aligned elements: an unaligned parameter (a view of a
+    byte buffer) is updated through an aligned copy, with the same result."""
+    rng = np.random.default_rng(5)
+    p0 = rng.standard_normal(37)
+    g0 = rng.standard_normal(37)
+    cls = getattr(le.optim, name)
+    kw = {"lr": 0.1, "momentum": 0.9} if name == "SGD" else {"lr": 0.1}
+    a, b = p0.copy(), _unaligned(p0)
+    oa, ob = cls([a], **kw), cls([b], **kw)
+    for _ in range(3):
+        if name == "LBFGS":
+            oa.step(lambda: (float(a @ a), [2 * a]))
+            ob.step(lambda: (float(b @ b), [_unaligned(2 * b)]))
+        else:
+            oa.step([g0])
+            ob.step([_unaligned(g0)])
+    np.testing.assert_array_equal(a, b)

@@ -90,7 +90,11 @@ fi
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # -s keeps the fuzz summary visible; -p no:cacheprovider keeps the tree clean.
-run_san() { (cd "$TREE" && LD_PRELOAD="$LIBASAN" "$@"); }
+# libstdc++ preloaded beside libasan: without it ASan cannot intercept a C++
+# exception thrown by another extension (matplotlib's font module does).
+LIBSTDCXX="$(${CXX:-g++} -print-file-name=libstdc++.so 2>/dev/null || true)"
+[ -e "$LIBSTDCXX" ] || LIBSTDCXX=""
+run_san() { (cd "$TREE" && LD_PRELOAD="$LIBASAN${LIBSTDCXX:+ $LIBSTDCXX}" "$@"); }
 
 BEST="$(run_san "$PY" -c 'import lossengine as le; print(le.best_isa())' 2>/dev/null | tail -1)"
 case "$BEST" in
@@ -107,8 +111,10 @@ if [ $QUICK = 1 ]; then
     # the families' own test files (tests/test_<family>.py of each csrc/<family>.c)
     TESTS=$(cd "$TREE" && for f in tests/test_*.py; do
         fam=$(basename "$f" .py); fam=${fam#test_}
-        case "$fam" in generic|build|math|outbuf|runtime|stream_*) continue ;; esac
-        echo "$f"
+        if [ -e "lossengine/_entries_$fam.py" ] || [ -e "csrc/$fam.c" ] \
+                || [ "$fam" = hardening ] || [ "$fam" = out ]; then
+            echo "$f"
+        fi
     done)
 else
     TESTS="tests"

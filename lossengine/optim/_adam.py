@@ -449,7 +449,7 @@ class SparseAdam(Optimizer):
             bias_correction1 = 1 - beta1 ** step
             bias_correction2 = 1 - beta2 ** step
             step_size = g["lr"] * math.sqrt(bias_correction2) / bias_correction1
-            target = p if p.flags.c_contiguous else np.ascontiguousarray(p)
+            target = p if p.flags.c_contiguous and p.flags.aligned else np.array(p, order="C")
             _k.sparse_adam(target, st["exp_avg"], st["exp_avg_sq"], rows, vals,
                            1 - beta1, 1 - beta2, g["eps"], -step_size, _threads())
             if target is not p:
@@ -484,7 +484,7 @@ class SparseAdam(Optimizer):
             for name in ("exp_avg", "exp_avg_sq"):
                 a = st.get(name)
                 if not isinstance(a, np.ndarray) or a.dtype != p.dtype or a.shape != p.shape \
-                        or not a.flags.c_contiguous or not a.flags.writeable:
+                        or not a.flags.c_contiguous or not a.flags.aligned or not a.flags.writeable:
                     raise ValueError(f"state of params[{idx}]: {name!r} must be a writeable "
                                      f"C-contiguous array of the parameter's dtype and shape")
                 if np.shares_memory(a, p) or np.shares_memory(a, vals):

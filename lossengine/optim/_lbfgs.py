@@ -252,7 +252,8 @@ class LBFGS(Optimizer):
 
     def _add_grad(self, step_size, update):
         ps = self._params()
-        targets = [p if p.flags.c_contiguous else np.ascontiguousarray(p) for p in ps]
+        targets = [p if p.flags.c_contiguous and p.flags.aligned else np.array(p, order="C")
+                   for p in ps]
         _k.optim_simple(C.AXPY, [t.reshape(-1) for t in targets], self._slices(update),
                         float(step_size), _threads())
         for p, t in zip(ps, targets):
@@ -264,7 +265,8 @@ class LBFGS(Optimizer):
 
     def _set_param(self, flat):
         ps = self._params()
-        targets = [p if p.flags.c_contiguous else np.ascontiguousarray(p) for p in ps]
+        targets = [p if p.flags.c_contiguous and p.flags.aligned else np.array(p, order="C")
+                   for p in ps]
         _k.optim_simple(C.COPY, [t.reshape(-1) for t in targets], self._slices(flat), 0.0,
                         _threads())
         for p, t in zip(ps, targets):
