@@ -277,17 +277,104 @@ def finish_grad(buf, user):
     return user
 
 
+def _arrays(objs):
+    """The ndarrays among `objs`, tuples/lists of buffers flattened."""
+    for o in objs:
+        if isinstance(o, np.ndarray):
+            yield o
+        elif isinstance(o, (tuple, list)):
+            yield from _arrays(o)
+
+
+def _same_elements(a, b):
+    """`a` and `b` view the same elements in the same order (e.g. ``out=x``)."""
+    return (a.dtype == b.dtype and a.shape == b.shape and a.strides == b.strides
+            and a.ctypes.data == b.ctypes.data)
+
+
+def out_dest(out, shape, dtype, inputs, name="out", may_alias=None, grad_out=None):
+    """Validated destination of an array result (SPEC section 2, ``out``),
+    before anything is written.
+
+    `inputs`: everything `out` must not share memory with (the inputs,
+    grad_output; tuples are searched); `grad_out`: the gradient buffer(s),
+    likewise.  `may_alias`: the input of an elementwise function, which
+    `out` may be exactly (same elements in the same order): the kernels read
+    x[i] once and write y[i] (and the gradient) from that one load.
+
+    Returns (buffer, user, resident) like grad_dest: the kernel writes
+    `buffer` (C-contiguous, aligned); `user` is the caller's `out` when it
+    is not, to be filled from `buffer` by finish_out; resident tells whether
+    the buffer's pages are present (a user array, or reused cache memory),
+    so a kernel may stream into it."""
+    if out is None:
+        buf, resident = new_output(shape, dtype)
+        return buf, None, resident
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
+    if out.dtype != dtype:
+        raise TypeError(f"{name} must have dtype {dtype} (the compute dtype), got {out.dtype}")
+    if out.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)} (the result's), "
+                         f"got {out.shape}")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} must be writeable")
+    # skipped once: the same array passed again in another role (e.g. as
+    # grad_output) is still an overlap
+    alias = isinstance(may_alias, np.ndarray) and _same_elements(out, may_alias)
+    for a in _arrays(inputs):
+        if alias and a is may_alias:
+            alias = False
+            continue
+        if np.may_share_memory(out, a):
+            what = ("an input other than being exactly `input`" if may_alias is not None
+                    else "an input")
+            raise ValueError(f"{name} must not share memory with {what}")
+    for a in _arrays((grad_out,)):
+        if np.may_share_memory(out, a):
+            raise ValueError(f"{name} must not share memory with grad_out")
+    if out.flags.c_contiguous and out.flags.aligned:
+        return out, None, True
+    buf, resident = new_output(shape, dtype)
+    return buf, out, resident
+
+
+def finish_out(buf, user, out):
+    """The result: `out` itself when given (filled from the kernel's buffer
+    when that was a separate one), else the kernel's buffer (a NumPy scalar
+    when 0-d)."""
+    if out is None:
+        return buf[()] if buf.ndim == 0 else buf
+    if user is not None:
+        user[...] = buf
+    return out
+
+
+def reject_out(out, red, name="out"):
+    """`out` only receives an array result: a reduced loss is a scalar."""
+    if out is not None and red != RED_NONE:
+        raise ValueError(f"{name} is only accepted with reduction='none' (a reduced loss is a "
+                         "scalar)")
+
+
 def scalar_result(value, dtype):
     return dtype.type(value)
 
 
-def call_buffers(red, grad, grad_output, grad_out, loss_shape, pred_shape, dtype, inputs):
+def call_buffers(red, grad, grad_output, grad_out, loss_shape, pred_shape, dtype, inputs,
+                 out=None):
     """The buffers of one loss call, validated before any kernel writes:
-    the per-element loss ('none' only), the upstream gradient (a scalar, or a
-    contiguous array for 'none') and the gradient destination.
+    the per-element loss ('none' only; `out` when given), the upstream
+    gradient (a scalar, or a contiguous array for 'none') and the gradient
+    destination.
 
-    Returns (loss, go_scalar, go_array, grad_buffer, user_grad_out)."""
-    loss = new_output(loss_shape, dtype)[0] if red == RED_NONE else None
+    Returns (loss, user_out, go_scalar, go_array, grad_buffer, user_grad_out);
+    the result is finish_out(loss, user_out, out)."""
+    reject_out(out, red)
+    loss, luser = None, None
+    if red == RED_NONE:
+        loss, luser, _ = out_dest(out, loss_shape, dtype, inputs,
+                                  grad_out=grad_out if grad else None)
     gscalar, garr, g, guser = 1.0, None, None, None
     if grad:
         if red == RED_NONE:
@@ -295,5 +382,5 @@ def call_buffers(red, grad, grad_output, grad_out, loss_shape, pred_shape, dtype
         else:
             gscalar = grad_output_reduced(grad, grad_output)
         g, guser = grad_buffer(grad_out, pred_shape, dtype, inputs)
-    return loss, gscalar, garr, g, guser
+    return loss, luser, gscalar, garr, g, guser
 
