@@ -788,11 +788,11 @@ def prelu(input: ArrayLike, weight: ArrayLike, *, grad: bool = False,
     Raises
     ------
     ValueError
-        If `weight` has the wrong number of elements, or `grad_output`/`grad_out`
-        is given without ``grad=True`` or does not fit.
+        If `weight` has the wrong number of elements, `grad_output`/`grad_out`
+        is given without ``grad=True`` or does not fit, or `out` does not fit.
     TypeError
-        If an array does not hold real numbers, or `grad_out` is not a tuple of
-        two buffers of the compute dtype.
+        If an array does not hold real numbers, `grad_out` is not a tuple of
+        two buffers of the compute dtype, or `out` is not an array of it.
 
     Notes
     -----

@@ -150,9 +150,11 @@ def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
         Naming the argument (and the first offending sample) for a bad shape,
         length (``< 0``, ``input_length > T``, ``target_length > S``, or
         concatenated targets not of length ``sum(target_lengths)``), target
-        value or `blank`.
+        value or `blank`, or for an `out` that does not fit (or is given with a
+        reduced loss).
     TypeError
-        For float or bool targets or lengths.
+        For float or bool targets or lengths, or an `out` that is not an array
+        of the compute dtype.
 
     Notes
     -----

@@ -475,12 +475,13 @@ def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLik
         If a target index is out of range (the message names the value and its
         position), the shapes do not fit, `weight` has the wrong size,
         `label_smoothing` is NaN or outside ``[0, 1]``, `ignore_index` is
-        outside the int64 range, `reduction` is unknown, or
-        `grad_output`/`grad_out` is given without ``grad=True`` or does not fit.
+        outside the int64 range, `reduction` is unknown,
+        `grad_output`/`grad_out` is given without ``grad=True`` or does not fit,
+        or `out` does not fit (or is given with a reduced loss).
     TypeError
         If `input` does not hold real numbers, index targets are not integers,
-        probability targets are not floating, `grad_out` has the wrong dtype,
-        or both `axis` and `dim` are given.
+        probability targets are not floating, `grad_out` or `out` has the
+        wrong dtype, or both `axis` and `dim` are given.
 
     Notes
     -----
@@ -573,10 +574,12 @@ def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = 
     ------
     ValueError
         If a target index is out of range (named with its position), the shapes
-        do not fit, `weight` has the wrong size, `reduction` is unknown, or
-        `grad_output`/`grad_out` is given without ``grad=True`` or does not fit.
+        do not fit, `weight` has the wrong size, `reduction` is unknown,
+        `grad_output`/`grad_out` is given without ``grad=True`` or does not fit,
+        or `out` does not fit (or is given with a reduced loss).
     TypeError
-        If `input` does not hold real numbers or `target` is not integer.
+        If `input` does not hold real numbers, `target` is not integer, or
+        `out` is not an array of the compute dtype.
 
     Notes
     -----

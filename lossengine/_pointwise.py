@@ -691,10 +691,11 @@ def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, fu
     ------
     ValueError
         If `var` has an incompatible shape or a negative entry (found during the
-        kernel's pass, so a `grad_out` buffer may be partly written), `eps` is
-        invalid, or `grad_output`/`grad_out` does not fit.
+        kernel's pass, so a `grad_out` or `out` buffer may be partly written),
+        `eps` is invalid, or `grad_output`/`grad_out`/`out` does not fit.
     TypeError
-        If an array does not hold real numbers, or `grad_out` is not a tuple.
+        If an array does not hold real numbers, `grad_out` is not a tuple, or
+        `out` is not an array of the compute dtype.
 
     Notes
     -----
