@@ -15,6 +15,7 @@ UndefinedBehaviorSanitizer (``tools/sanitize.sh`` runs the tests that way).
 import glob
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -81,6 +82,22 @@ def _jobs():
         return max(1, os.cpu_count() or 1)
 
 
+def _includes(path, seen=None):
+    """The project headers `path` includes, transitively (its real dependencies)."""
+    seen = set() if seen is None else seen
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return seen
+    for name in re.findall(r'^\s*#\s*include\s+"([^"]+)"', text, re.M):
+        h = os.path.join("csrc", os.path.basename(name))
+        if h not in seen and os.path.exists(h):
+            seen.add(h)
+            _includes(h, seen)
+    return seen
+
+
 def _stale(obj, deps):
     """True when `obj` is missing or older than any of `deps`."""
     if not os.path.exists(obj):
@@ -111,10 +128,10 @@ class BuildExt(build_ext):
                 jobs.append((src, isa, dict(
                     output_dir=os.path.join(self.build_temp, "isa_" + isa), include_dirs=["csrc"],
                     macros=macros + [("LE_ISA", isa)],
-                    extra_postargs=BASE_CFLAGS + omp_c + flags + DEBUG_FLAGS), HEADERS))
+                    extra_postargs=BASE_CFLAGS + omp_c + flags + DEBUG_FLAGS), sorted(_includes(src))))
         jobs.append(("csrc/cpu.c", "common", dict(
             output_dir=os.path.join(self.build_temp, "common"), include_dirs=["csrc"],
-            macros=macros, extra_postargs=BASE_CFLAGS + omp_c + DEBUG_FLAGS), HEADERS))
+            macros=macros, extra_postargs=BASE_CFLAGS + omp_c + DEBUG_FLAGS), sorted(_includes("csrc/cpu.c"))))
         ext = self.extensions[0]          # lossengine._core
         bridge_c = ext.sources[0]
         jobs.append((bridge_c, "bridges", dict(

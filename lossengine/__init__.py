@@ -29,9 +29,10 @@ from ._runtime import (get_num_threads, set_num_threads, isa, best_isa, build_in
                        set_output_cache, get_output_cache, empty_output_cache)
 from .functional import *  # noqa: E402,F401,F403
 from . import functional, nn  # noqa: E402,F401
+from . import init, optim  # noqa: E402,F401
 
 # spelled so that type checkers see the re-exports (PEP 484: `__all__ +=`)
 __all__ = list(functional.__all__)
 __all__ += ["get_num_threads", "set_num_threads", "isa", "best_isa", "build_info",
             "set_output_cache", "get_output_cache", "empty_output_cache", "functional", "nn",
-            "__version__"]
+            "init", "optim", "__version__"]

@@ -16,6 +16,7 @@ import numpy as np
 import lossengine as le
 from .. import _core, _registry
 from .._check import text_filter
+from . import optim_cases
 
 #: Implementations in the order of the table and of the output rows.
 IMPLEMENTATIONS = ("lossengine", "lossengine+grad_out", "torch", "numpy", "jax")
@@ -29,6 +30,7 @@ COLUMNS = ("case", "function", "dtype", "threads", "implementation", "median_s",
 def bench_cases():
     """Every bench case as ``(function name, lossengine callable, BenchCase)``."""
     cases = [(e.name, e.func, c) for e in _registry.entries() for c in e.bench]
+    cases += optim_cases.bench_cases()
     return cases
 
 
