@@ -57,8 +57,8 @@ def _softmax_like(name, input, axis, dim, keepdim, grad, grad_output, grad_out, 
     else:
         yshape = xs.shape
         out_shape = shape
-    # not elementwise (a row is read again after the first writes): out may
-    # not be the input
+    # not elementwise (each result depends on a whole row of the input): out
+    # may not overlap the input
     yb, yuser, _ = out_dest(out, out_shape, dt, (input, grad_output),
                             grad_out=grad_out if grad else None)
     y = yb.reshape(yshape)      # a view: yb is C-contiguous
