@@ -277,27 +277,18 @@ def finish_grad(buf, user):
     return user
 
 
-def _arrays(objs):
-    """The ndarrays among `objs`, tuples/lists of buffers flattened."""
-    for o in objs:
-        if isinstance(o, np.ndarray):
-            yield o
-        elif isinstance(o, (tuple, list)):
-            yield from _arrays(o)
-
-
 def _same_elements(a, b):
-    """`a` and `b` view the same elements in the same order (e.g. ``out=x``)."""
-    return (a.dtype == b.dtype and a.shape == b.shape and a.strides == b.strides
-            and a.ctypes.data == b.ctypes.data)
+    """`a` and `b` view the same elements in the same order (e.g. ``out=x[...]``)."""
+    return a is b or (a.dtype == b.dtype and a.shape == b.shape and a.strides == b.strides
+                      and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
 
 
 def out_dest(out, shape, dtype, inputs, name="out", may_alias=None, grad_out=None):
     """Validated destination of an array result (SPEC section 2, ``out``),
     before anything is written.
 
-    `inputs`: everything `out` must not share memory with (the inputs,
-    grad_output; tuples are searched); `grad_out`: the gradient buffer(s),
+    `inputs`: everything `out` must not share memory with (the inputs and
+    grad_output); `grad_out`: the gradient buffer or tuple of buffers,
     likewise.  `may_alias`: the input of an elementwise function, which
     `out` may be exactly (same elements in the same order): the kernels read
     x[i] once and write y[i] (and the gradient) from that one load.
@@ -319,20 +310,21 @@ def out_dest(out, shape, dtype, inputs, name="out", may_alias=None, grad_out=Non
                          f"got {out.shape}")
     if not out.flags.writeable:
         raise ValueError(f"{name} must be writeable")
-    # skipped once: the same array passed again in another role (e.g. as
-    # grad_output) is still an overlap
-    alias = isinstance(may_alias, np.ndarray) and _same_elements(out, may_alias)
-    for a in _arrays(inputs):
-        if alias and a is may_alias:
-            alias = False
-            continue
-        if np.may_share_memory(out, a):
+    # the exception is used once: the same array passed again in another role
+    # (e.g. as grad_output) is still an overlap
+    alias = may_alias if isinstance(may_alias, np.ndarray) else None
+    for a in inputs:
+        if isinstance(a, np.ndarray) and np.may_share_memory(out, a):
+            if a is alias and _same_elements(out, a):
+                alias = None
+                continue
             what = ("an input other than being exactly `input`" if may_alias is not None
                     else "an input")
             raise ValueError(f"{name} must not share memory with {what}")
-    for a in _arrays((grad_out,)):
-        if np.may_share_memory(out, a):
-            raise ValueError(f"{name} must not share memory with grad_out")
+    if grad_out is not None:
+        for a in grad_out if isinstance(grad_out, (tuple, list)) else (grad_out,):
+            if isinstance(a, np.ndarray) and np.may_share_memory(out, a):
+                raise ValueError(f"{name} must not share memory with grad_out")
     if out.flags.c_contiguous and out.flags.aligned:
         return out, None, True
     buf, resident = new_output(shape, dtype)
