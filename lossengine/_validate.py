@@ -296,8 +296,8 @@ def out_dest(out, shape, dtype, inputs, name="out", may_alias=None, grad_out=Non
     Returns (buffer, user, resident) like grad_dest: the kernel writes
     `buffer` (C-contiguous, aligned); `user` is the caller's `out` when it
     is not, to be filled from `buffer` by finish_out; resident tells whether
-    the buffer's pages are present (a user array, or reused cache memory),
-    so a kernel may stream into it."""
+    a kernel may stream into the buffer: its pages are present (a user
+    array, or reused cache memory) and it is not the input being read."""
     if out is None:
         buf, resident = new_output(shape, dtype)
         return buf, None, resident
@@ -313,10 +313,11 @@ def out_dest(out, shape, dtype, inputs, name="out", may_alias=None, grad_out=Non
     # the exception is used once: the same array passed again in another role
     # (e.g. as grad_output) is still an overlap
     alias = may_alias if isinstance(may_alias, np.ndarray) else None
+    in_place = False
     for a in inputs:
         if isinstance(a, np.ndarray) and np.may_share_memory(out, a):
             if a is alias and _same_elements(out, a):
-                alias = None
+                alias, in_place = None, True
                 continue
             what = ("an input other than being exactly `input`" if may_alias is not None
                     else "an input")
@@ -326,7 +327,10 @@ def out_dest(out, shape, dtype, inputs, name="out", may_alias=None, grad_out=Non
             if isinstance(a, np.ndarray) and np.may_share_memory(out, a):
                 raise ValueError(f"{name} must not share memory with grad_out")
     if out.flags.c_contiguous and out.flags.aligned:
-        return out, None, True
+        # in place, each line of out was just read (it is in cache): ordinary
+        # stores beat streaming ones there (relu of 16M float32 in place at
+        # one thread: 5.5 ms plain, 11.9 ms streamed)
+        return out, None, not in_place
     buf, resident = new_output(shape, dtype)
     return buf, out, resident
 

@@ -227,8 +227,9 @@ def test_in_place_views(e):
 
 
 def test_in_place_streamed():
-    """Above the streaming threshold (32 MiB of output) with a resident out,
-    the value is computed into scratch and streamed: still exact in place."""
+    """Above the streaming threshold (32 MiB of output): the gradient into
+    grad_out is computed block by block into scratch and streamed, the value
+    written in place with ordinary stores; both exact."""
     n = (32 << 20) // 4 + 3
     rng = np.random.default_rng(5)
     x0 = rng.standard_normal(n).astype(np.float32)
