@@ -15,6 +15,7 @@ from ._binary import (balanced_binary_cross_entropy, binary_cross_entropy,  # no
                       ohem_binary_cross_entropy, sigmoid_focal_loss, soft_margin_loss,
                       softmax_focal_loss)
 from ._ctc import ctc_loss  # noqa: F401
+from ._linear_ce import linear_cross_entropy  # noqa: F401
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "softmin", "cross_entropy", "nll_loss",
            "margin_ranking_loss", "hinge_embedding_loss", "multilabel_margin_loss",
@@ -28,4 +29,4 @@ __all__ = ["softmax", "log_softmax", "logsumexp", "softmin", "cross_entropy", "n
            "multilabel_soft_margin_loss", "sigmoid_focal_loss", "softmax_focal_loss",
            "balanced_binary_cross_entropy", "dice_loss", "ohem_binary_cross_entropy",
            "hard_example_mining", "class_weights",
-           "ctc_loss"]
+           "ctc_loss", "linear_cross_entropy"]

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from typing import Any, Callable, Literal, Optional, Tuple, cast  # noqa: F401
 
-from . import _activations, _binary, _ctc, _lse, _margin, _pointwise  # noqa: F401
+from . import _activations, _binary, _ctc, _linear_ce, _lse, _margin, _pointwise  # noqa: F401
 from ._typing import (ArrayLike, DistanceFunction, FloatArray, GradOut, GradOutput, GradOuts,
                       Grads2, Grads3, Output, Reduction, VarGrads, WithGrad)
 
 __all__ = ["Criterion", "BCELoss", "BCEWithLogitsLoss", "BalancedBCELoss", "CTCLoss",
            "CosineEmbeddingLoss", "CrossEntropyLoss", "DiceLoss", "GaussianNLLLoss",
-           "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss", "L1Loss", "MSELoss",
-           "MarginRankingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
+           "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss", "L1Loss", "LinearCrossEntropyLoss",
+           "MSELoss", "MarginRankingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
            "MultiMarginLoss", "NLLLoss", "OHEMBCELoss", "PoissonNLLLoss", "SigmoidFocalLoss",
            "SmoothL1Loss", "SoftMarginLoss", "SoftmaxFocalLoss", "TripletMarginLoss",
            "TripletMarginWithDistanceLoss"]
@@ -1026,6 +1026,89 @@ class L1Loss(Criterion):
     def backward(self, grad_output: GradOutput = 1.0) -> FloatArray:
         """The gradient for the inputs of the last call, times `grad_output`."""
         return cast(FloatArray, self._backward(grad_output))
+
+
+class LinearCrossEntropyLoss(Criterion):
+    """Criterion form of :func:`lossengine.linear_cross_entropy`.
+
+    Cross entropy of the logits ``input @ weight.T + bias`` without storing
+    them.  The constructor arguments become attributes (changeable later); the
+    arrays are given to the call.
+
+    Parameters
+    ----------
+    ignore_index : int
+        Target value that contributes neither loss nor gradient.
+    reduction : {'mean', 'sum', 'none'}
+        'mean' divides by the number of non-ignored targets (NaN when there
+        is none); 'none' returns one loss per position (0 where ignored).
+    label_smoothing : float in [0, 1]
+        Mixes the one-hot target with the uniform distribution, as torch.
+    tile : int, optional
+        Vocabulary columns per tile (>= 1); None picks a power of two from
+        the L2 cache size (a 128-row tile filling about a quarter of it).
+        Changes speed, not results (beyond rounding).
+
+    Returns
+    -------
+    LinearCrossEntropyLoss
+        ``crit(input, weight, target, bias)`` (or ``crit.forward(...)``) returns
+        the loss of :func:`lossengine.linear_cross_entropy` with these
+        arguments; ``crit.forward_backward(input, weight, target, bias,
+        grad_output=None, grad_out=None)`` returns ``(loss, grad)`` from one
+        fused pass and ``crit.backward(grad_output=1.0)`` the gradient for the
+        inputs of the last call.
+
+    Raises
+    ------
+    ValueError, TypeError
+        When called, as :func:`lossengine.linear_cross_entropy` (the constructor does
+        not validate, so attributes may be set in any order).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossengine as le
+    >>> crit = le.nn.LinearCrossEntropyLoss(label_smoothing=0.1)
+    >>> x, w, t = np.array([[1.0, -1.0], [0.5, 2.0]]), np.eye(3, 2), [0, 2]
+    >>> round(float(crit(x, w, t, np.zeros(3))), 4)
+    1.3653
+    >>> loss, g = crit.forward_backward(x, w, t, np.zeros(3))
+    >>> [gi.shape for gi in g]
+    [(2, 2), (3, 2), (3,)]
+    >>> crit
+    LinearCrossEntropyLoss(label_smoothing=0.1)
+    """
+
+    _func = staticmethod(_linear_ce.linear_cross_entropy)
+    _ctor = (('ignore_index', -100), ('reduction', 'mean'), ('label_smoothing', 0.0),
+             ('tile', None))
+
+    def __init__(self, ignore_index: int = -100, reduction: Reduction = 'mean',
+                 label_smoothing: float = 0.0, tile: Optional[int] = None) -> None:
+        self.ignore_index = ignore_index
+        self.reduction = reduction
+        self.label_smoothing = label_smoothing
+        self.tile = tile
+        self._last: Optional[Tuple[Any, ...]] = None
+
+    def forward(self, input: ArrayLike, weight: ArrayLike, target: ArrayLike,
+                bias: Optional[ArrayLike] = None) -> Output:
+        """The loss; the same as calling the criterion."""
+        return cast(Output, self._run((input, weight, target, bias)))
+
+    __call__ = forward
+
+    def forward_backward(self, input: ArrayLike, weight: ArrayLike, target: ArrayLike,
+                         bias: Optional[ArrayLike] = None, *, grad_output: GradOutput = None,
+                         grad_out: GradOuts = None) -> WithGrad[Grads3]:
+        """``(loss, grad)`` in one fused pass (see the class docstring)."""
+        inputs = (input, weight, target, bias)
+        return cast(WithGrad[Grads3], self._run_grad(inputs, grad_output, grad_out))
+
+    def backward(self, grad_output: GradOutput = 1.0) -> Grads3:
+        """The gradient for the inputs of the last call, times `grad_output`."""
+        return cast(Grads3, self._backward(grad_output))
 
 
 class MSELoss(Criterion):

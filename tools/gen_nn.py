@@ -69,6 +69,9 @@ EXAMPLES = {
     "PoissonNLLLoss": ("", "x, t = np.array([0.0, 1.0]), np.array([1.0, 2.0])", "x, t"),
     "KLDivLoss": ("reduction='batchmean'", "logq, p = np.log([[0.25, 0.75]]), np.array([[0.5, 0.5]])",
                   "logq, p"),
+    "LinearCrossEntropyLoss": ("label_smoothing=0.1",
+                               "x, w, t = np.array([[1.0, -1.0], [0.5, 2.0]]), np.eye(3, 2), [0, 2]",
+                               "x, w, t, np.zeros(3)"),
     "GaussianNLLLoss": ("", "mu, t, var = np.array([0.0, 1.0]), np.array([0.5, 1.0]), np.array([1.0, 2.0])",
                         "mu, t, var"),
 }
@@ -88,7 +91,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Literal, Optional, Tuple, cast  # noqa: F401
 
-from . import _activations, _binary, _ctc, _lse, _margin, _pointwise  # noqa: F401
+from . import _activations, _binary, _ctc, _linear_ce, _lse, _margin, _pointwise  # noqa: F401
 from ._typing import ({typing_names})
 
 __all__ = ["Criterion", {names}]
