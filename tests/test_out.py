@@ -356,7 +356,8 @@ def test_in_place_other_roles_rejected():
 # 4 MiB float32 gradients: large enough for the output cache (the row-wise
 # losses and distances: many short rows rather than 3 long ones; the
 # multilabel margin's input maker loops over rows in Python)
-LOOP_SHAPES = {"ctc_loss": (256, 16, 256), "multilabel_margin_loss": (1 << 12, 16)}
+LOOP_SHAPES = {"ctc_loss": (256, 16, 256), "multilabel_margin_loss": (1 << 12, 16),
+               "linear_cross_entropy": (1 << 12, 64, 256)}
 
 
 def _loop_case(e, dtype="float32"):
