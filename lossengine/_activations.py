@@ -9,6 +9,7 @@ a scalar or an array broadcastable to y).  Derivatives at kinks are torch
 """
 from __future__ import annotations
 
+import numbers
 from typing import Literal, overload
 
 import numpy as np
@@ -816,7 +817,10 @@ def prelu(input: ArrayLike, weight: ArrayLike, *, grad: bool = False,
     check_no_grad_args(grad, grad_output, grad_out)
     x = as_array(input, "input")
     w = as_array(weight, "weight")
-    dt = compute_dtype(x, w)
+    # Python numbers are weak: they do not raise the compute dtype
+    dt = compute_dtype(*[a for a, v in ((x, input), (w, weight))
+                         if not (isinstance(v, numbers.Real)
+                                 and not isinstance(v, (np.ndarray, np.generic)))])
     if w.ndim > 1:
         raise ValueError(f"prelu: weight must be a scalar or a 1-d array, got shape {w.shape}")
     C = x.shape[1] if x.ndim >= 2 else 1

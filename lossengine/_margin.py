@@ -53,6 +53,11 @@ def _preds(values, names):
     return arrs, [_is_py_scalar(v) for v in values]
 
 
+def _pred_dtype(preds, scalars):
+    """The compute dtype: predictions given as Python scalars are weak."""
+    return compute_dtype(*[a for a, s in zip(preds, scalars) if not s])
+
+
 def _broadcast_shape(arrs, names, what):
     try:
         return tuple(np.broadcast_shapes(*[a.shape for a in arrs]))
@@ -192,8 +197,7 @@ def _elementwise(what, kind, preds_in, pred_names, target, margin, reduction, gr
                               zip(pred_names + ["target"], preds + [t]))
             raise ValueError(f"{what}: all input arrays should have the same number of "
                              f"dimensions but got shapes {sizes}")
-    dt = compute_dtype(*[a for a, s in zip(preds, scalars) if not s]) if not all(scalars) \
-        else compute_dtype()
+    dt = _pred_dtype(preds, scalars)
     shape = _broadcast_shape(preds + [t], pred_names + ["target"], what)
     xs = [_as_shape(a, shape, dt) for a in preds]
     tc = _as_shape(t, shape, dt)
@@ -673,7 +677,7 @@ def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLik
     if preds[0].ndim != want or preds[1].ndim != want:
         raise ValueError(f"{what}: {t.ndim}D target tensor expects {want}D input tensors, but "
                          f"found inputs with sizes {preds[0].shape} and {preds[1].shape}")
-    dt = compute_dtype(*preds)
+    dt = _pred_dtype(preds, scalars)
     shape = _broadcast_shape(preds, ["input1", "input2"], what)
     N, D = (shape[0], shape[1]) if want == 2 else (1, shape[0])
     if t.ndim == 1 and t.shape[0] not in (1, N):
@@ -712,7 +716,7 @@ def _triplet(what, anchor, positive, negative, margin, dist, p, eps, doff, dscal
     names = ["anchor", "positive", "negative"]
     preds, scalars = _preds([anchor, positive, negative], names)
     m = _check_triplet(what, margin, preds)
-    dt = compute_dtype(*preds)
+    dt = _pred_dtype(preds, scalars)
     shape = _broadcast_shape(preds, names, what)
     move = None
     if axis is not None and shape and axis != len(shape) - 1:
@@ -971,9 +975,9 @@ def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, ne
                          f"{getattr(distance_function, '__name__', distance_function)!r} is an "
                          "arbitrary callable (value only)")
     names = ["anchor", "positive", "negative"]
-    preds, _ = _preds([anchor, positive, negative], names)
+    preds, scalars = _preds([anchor, positive, negative], names)
     m = _check_triplet(what, margin, preds)
-    dt = compute_dtype(*preds)
+    dt = _pred_dtype(preds, scalars)
     # C-ordered copies: the callable sees one layout whatever the caller's
     a, pz, n = (contiguous(x, dt) for x in preds)
     dpos = np.asarray(distance_function(a, pz))
@@ -1062,7 +1066,7 @@ def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = 2.0, eps: floa
     pv = _p_value(p)
     e = _eps_value(eps)
     preds, scalars = _preds([x1, x2], ["x1", "x2"])
-    dt = compute_dtype(*preds)
+    dt = _pred_dtype(preds, scalars)
     shape = _broadcast_shape(preds, ["x1", "x2"], what)
     xs = [_as_shape(a, shape, dt) for a in preds]
     N, D = _rows(shape)
@@ -1162,7 +1166,7 @@ def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = AXIS1, eps: f
     check_no_grad_args(grad, grad_output, grad_out)
     e = _eps_value(eps)
     preds, scalars = _preds([x1, x2], ["x1", "x2"])
-    dt = compute_dtype(*preds)
+    dt = _pred_dtype(preds, scalars)
     shape = _broadcast_shape(preds, ["x1", "x2"], what)
     ax = normalize_axis(pick_axis(axis, dim, 1),
                         len(shape), "axis")

@@ -73,16 +73,9 @@ if [ $BUILD = 1 ]; then
     (cd "$ROOT" && tar --null -T "$DIR/manifest.new" -cf -) | (cd "$TREE" && tar -xf -)
     mv "$DIR/manifest.new" "$DIR/manifest"
     log "building with $SAN"
-    # LOSSENGINE_SANITIZE=1 is setup.py's own switch; where setup.py predates
-    # it, CFLAGS/LDFLAGS carry the same flags to every compile and link.
-    if grep -q LOSSENGINE_SANITIZE "$TREE/setup.py"; then
-        EXTRA_CFLAGS=""; EXTRA_LDFLAGS=""
-    else
-        EXTRA_CFLAGS="$SAN"; EXTRA_LDFLAGS="$SAN"
-    fi
-    if ! (cd "$TREE" && LOSSENGINE_SANITIZE=1 CFLAGS="${CFLAGS:-} $EXTRA_CFLAGS" \
-            LDFLAGS="${LDFLAGS:-} $EXTRA_LDFLAGS" \
-            "$PY" setup.py -q build_ext --inplace -j 2 > "$DIR/build.log" 2>&1); then
+    # LOSSENGINE_SANITIZE=1 is setup.py's switch for the sanitizer flags
+    if ! (cd "$TREE" && LOSSENGINE_SANITIZE=1 \
+            "$PY" setup.py -q build_ext --inplace > "$DIR/build.log" 2>&1); then
         tail -40 "$DIR/build.log"
         log "BUILD FAILED (log: $DIR/build.log)"
         exit 1

@@ -4,6 +4,8 @@ The search direction's dot products use NumPy; every vector update (the
 two-loop recursion's axpys, moving and restoring the parameters) runs in the
 engine's multi-array kernel (``csrc/optim.c``, LE_OPT_AXPY / LE_OPT_COPY).
 """
+import numbers
+
 import numpy as np
 
 from . import _consts as C
@@ -193,8 +195,16 @@ class LBFGS(Optimizer):
         C.check_nonneg(g["lr"], f"Invalid learning rate: {g['lr']}")
         if g["line_search_fn"] not in (None, "strong_wolfe"):
             raise ValueError("only 'strong_wolfe' is supported")
-        if int(g["history_size"]) < 1:
-            raise ValueError(f"Invalid history_size value: {g['history_size']}")
+        # the counts drive loops and the history length: integers >= 1, checked
+        # here so a bad value fails before any parameter moves
+        for name in ("max_iter", "max_eval", "history_size"):
+            v = g[name]
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+                raise ValueError(f"Invalid {name} value: {v!r} (expected an integer >= 1)")
+        for name in ("tolerance_grad", "tolerance_change"):
+            v = g[name]
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not v >= 0:
+                raise ValueError(f"Invalid {name} value: {v!r} (expected a number >= 0)")
 
     # ----------------------------------------------------------------- helpers
     def _params(self):

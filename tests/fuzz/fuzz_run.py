@@ -66,67 +66,6 @@ def _range_nan(case, failure, pairs):
 _HUGE = ("2**63", "2**64", "-2**63-1", "np.uint64(2**63)", "float('inf')", "2**31")
 
 KNOWN = [
-    # -- defects known before the harness existed --------------------------------
-    Known("bce_empty_weight_oob",
-          "binary_cross_entropy*/BCE-with-logits with an empty weight or pos_weight read out "
-          "of bounds (crash under ASan, garbage otherwise)",
-          lambda c, f: c["t"] in ("binary_cross_entropy", "binary_cross_entropy_with_logits")
-          and 0 in c["shape"] and _crash_or_layout(f)),
-    Known("mlsm_no_classes_none",
-          "multilabel_soft_margin_loss(x of shape (4, 0), y, reduction='none') returns "
-          "uninitialised memory: " + '{"t": "multilabel_soft_margin_loss", "shape": [4, 0], '
-          '"red": "\'none\'", "layouts": [["a0", "F"]], "seed": 1, "dtype": "float64", '
-          '"variant": "default"}',
-          lambda c, f: c["t"] == "multilabel_soft_margin_loss" and c["shape"][-1:] == [0]
-          and _crash_or_layout(f)),
-    Known("misaligned_inputs",
-          "unaligned arrays (np.zeros(n*8+1, np.uint8)[1:].view(np.float64)) reach the "
-          "kernels as they are (UBSan: misaligned load)",
-          lambda c, f: any(lay == "unaligned" for _, lay in c.get("layouts", []))
-          and _crash_or_layout(f) and ("misaligned" in f["detail"] or "unaligned" in
-                                       f["detail"] or f["check"] == "crash")),
-    Known("overflow_huge_ints",
-          "OverflowError instead of ValueError for ignore_index=2**63, min_negatives=2**63, "
-          "ratio=inf; set_num_threads(2**31) accepted, then every call raises OverflowError",
-          lambda c, f: f["check"] == "exception_type" and "OverflowError" in f["detail"]
-          and (c["t"] == "set_num_threads" or any(
-              h in v for v in c.get("opts", {}).values() for h in _HUGE))),
-    Known("nan_options",
-          "NaN accepted by range-checked options: ohem negative_ratio/eps, smooth_l1 beta, "
-          "poisson_nll eps (e.g. smooth_l1_loss(x, t, beta=float('nan')))",
-          lambda c, f: _range_nan(c, f, [("ohem_binary_cross_entropy", "negative_ratio"),
-                                         ("ohem_binary_cross_entropy", "eps"),
-                                         ("smooth_l1_loss", "beta"),
-                                         ("poisson_nll_loss", "eps")])),
-    Known("weighted_mean_layout",
-          "the 'mean' denominator of weighted losses is summed in memory order: "
-          "mse_loss(x, t, weight=np.asfortranarray(w)) differs in the last bit from C order",
-          lambda c, f: f["check"] == "layout" and (
-              "weight" in f["detail"] or "k:weight" in json.dumps(c.get("layouts", []))
-              or any(k == "*" for k, _ in c.get("layouts", [])))
-          and ("ulp" in f["detail"]) and c.get("red") in ("'mean'", None)),
-    Known("all_ignored_nan_grad",
-          "every target == ignore_index with reduction='mean' gives NaN gradients instead "
-          "of zeros: cross_entropy(x, np.full(6, -100), grad=True)",
-          lambda c, f: f["check"] == "ignored_grad"),
-    # -- found by this harness, reported, not fixed yet -------------------------
-    Known("nan_options_more",
-          "NaN accepted by more range-checked options: class_weights c/beta, hardtanh "
-          "min_val/max_val, softmax_focal_loss/sigmoid_focal_loss gamma, softshrink lambd, "
-          "softplus beta, balanced_binary_cross_entropy beta "
-          "(e.g. softshrink(x, lambd=float('nan')))",
-          lambda c, f: _range_nan(c, f, [("class_weights", "c"), ("class_weights", "beta"),
-                                         ("hardtanh", "min_val"), ("hardtanh", "max_val"),
-                                         ("softmax_focal_loss", "gamma"),
-                                         ("sigmoid_focal_loss", "gamma"),
-                                         ("softshrink", "lambd"), ("softplus", "beta"),
-                                         ("balanced_binary_cross_entropy", "beta"),
-                                         ("dice_loss", "eps")])),
-    Known("scalar_pred_dtype",
-          "a Python-scalar prediction raises the compute dtype (SPEC: scalars are weak): "
-          "pairwise_distance(0.5, x32, grad=True, grad_out=(None, float32 buffer)) wants float64",
-          lambda c, f: f["check"] == "grad_out" and "compute dtype" in f["detail"]
-          and "scalar" in json.dumps(c.get("casts", {}))),
 ]
 
 
