@@ -15,13 +15,13 @@ from typing import Literal, overload
 import numpy as np
 
 from ._docs import fill_doc
-from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, GradOuts, MaybeGrad, Output,
-                      PreluGrads, WithGrad)
+from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, GradOuts, MaybeGrad, Out,
+                      Output, PreluGrads, WithGrad)
 from . import _core as _k
 from ._runtime import nthreads
 from ._validate import (STREAM_GRAD, STREAM_LOSS, as_array, check_option,
-                        check_no_grad_args, compute_dtype, contiguous, finish_grad, grad_buffer,
-                        grad_dest, grad_output_none, new_output)
+                        check_no_grad_args, compute_dtype, contiguous, finish_grad, finish_out,
+                        grad_buffer, grad_dest, grad_output_none, out_dest)
 
 (_SIGMOID, _LOG_SIGMOID, _SOFTPLUS, _RELU, _LEAKY_RELU, _ELU, _THRESHOLD, _HARDTANH, _TANH,
  _SOFTSHRINK, _SOFTSIGN) = range(11)
@@ -34,12 +34,15 @@ def _check(st, name):
         raise RuntimeError(f"{name}: kernel failed with status {st}")
 
 
-def _act(name, op, input, p1, p2, grad, grad_output, grad_out):
+def _act(name, op, input, p1, p2, grad, grad_output, grad_out, out):
     check_no_grad_args(grad, grad_output, grad_out)
     x = as_array(input, "input")
     dt = compute_dtype(x)
     xc = contiguous(x, dt)
-    y, resident = new_output(x.shape, dt)
+    # out may be x itself: each kernel loads x[i] once and writes y[i] and
+    # g[i] from that load (csrc/activations.c), so in place is exact
+    y, yuser, resident = out_dest(out, x.shape, dt, (input, grad_output), may_alias=input,
+                                  grad_out=grad_out if grad else None)
     stream = STREAM_LOSS if resident else 0
     gscalar, garr, g, guser = 1.0, None, None, None
     if grad:
@@ -48,24 +51,24 @@ def _act(name, op, input, p1, p2, grad, grad_output, grad_out):
         stream |= STREAM_GRAD if resident else 0
     if y.size:
         _check(_k.act(op, xc, garr, y, g, p1, p2, gscalar, nthreads(), stream), name)
-    out = y[()] if y.ndim == 0 else y
+    res = finish_out(y, yuser, out)
     if grad:
-        return out, finish_grad(g, guser)
-    return out
+        return res, finish_grad(g, guser)
+    return res
 
 
 @overload
 def sigmoid(input: ArrayLike, *, grad: Literal[False] = ..., grad_output: GradOutput = ...,
-            grad_out: GradOut = ...) -> Output: ...
+            grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def sigmoid(input: ArrayLike, *, grad: Literal[True], grad_output: GradOutput = ...,
-            grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+            grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def sigmoid(input: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
-            grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+            grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def sigmoid(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None,
-            grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+            grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, as torch's ``torch.sigmoid``.
 
     Accurate in both tails; the derivative ``y (1 - y)`` is formed from
@@ -78,6 +81,7 @@ def sigmoid(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = N
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -103,21 +107,21 @@ def sigmoid(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = N
     >>> g.round(4)
     array([0.105 , 0.25  , 0.0452])
     """
-    return _act("sigmoid", _SIGMOID, input, 0.0, 0.0, grad, grad_output, grad_out)
+    return _act("sigmoid", _SIGMOID, input, 0.0, 0.0, grad, grad_output, grad_out, out)
 
 
 @overload
 def log_sigmoid(input: ArrayLike, *, grad: Literal[False] = ..., grad_output: GradOutput = ...,
-                grad_out: GradOut = ...) -> Output: ...
+                grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def log_sigmoid(input: ArrayLike, *, grad: Literal[True], grad_output: GradOutput = ...,
-                grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def log_sigmoid(input: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
-                grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def log_sigmoid(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None,
-                grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``, as torch's ``F.logsigmoid``.
 
     Finite for every finite x.
@@ -129,6 +133,7 @@ def log_sigmoid(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -154,22 +159,25 @@ def log_sigmoid(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput
     >>> g.round(4)
     array([1.    , 0.5   , 0.1192])
     """
-    return _act("log_sigmoid", _LOG_SIGMOID, input, 0.0, 0.0, grad, grad_output, grad_out)
+    return _act("log_sigmoid", _LOG_SIGMOID, input, 0.0, 0.0, grad, grad_output, grad_out, out)
 
 
 @overload
 def softplus(input: ArrayLike, beta: float = ..., threshold: float = ..., *,
              grad: Literal[False] = ..., grad_output: GradOutput = ...,
-             grad_out: GradOut = ...) -> Output: ...
+             grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def softplus(input: ArrayLike, beta: float = ..., threshold: float = ..., *, grad: Literal[True],
-             grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+             grad_output: GradOutput = ..., grad_out: GradOut = ...,
+             out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def softplus(input: ArrayLike, beta: float = ..., threshold: float = ..., *, grad: bool = ...,
-             grad_output: GradOutput = ..., grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+             grad_output: GradOutput = ..., grad_out: GradOut = ...,
+             out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def softplus(input: ArrayLike, beta: float = 1.0, threshold: float = 20.0, *, grad: bool = False,
-             grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+             grad_output: GradOutput = None, grad_out: GradOut = None,
+             out: Out = None) -> MaybeGrad[FloatArray]:
     """``log(1 + exp(beta * x)) / beta``, as torch's ``F.softplus``.
 
     Where ``beta * x > threshold`` the result is ``x`` itself (torch's rule);
@@ -188,6 +196,7 @@ def softplus(input: ArrayLike, beta: float = 1.0, threshold: float = 20.0, *, gr
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -217,21 +226,21 @@ def softplus(input: ArrayLike, beta: float = 1.0, threshold: float = 20.0, *, gr
     threshold = check_option(threshold, "threshold")
     if beta == 0:
         raise ValueError("softplus: beta must be non-zero, got beta=0")
-    return _act("softplus", _SOFTPLUS, input, beta, threshold, grad, grad_output, grad_out)
+    return _act("softplus", _SOFTPLUS, input, beta, threshold, grad, grad_output, grad_out, out)
 
 
 @overload
 def relu(input: ArrayLike, *, grad: Literal[False] = ..., grad_output: GradOutput = ...,
-         grad_out: GradOut = ...) -> Output: ...
+         grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def relu(input: ArrayLike, *, grad: Literal[True], grad_output: GradOutput = ...,
-         grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+         grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def relu(input: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
-         grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+         grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def relu(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None,
-         grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+         grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """``max(x, 0)``, as torch's ``F.relu``.
 
     NaN propagates; the derivative is 0 at ``x == 0`` (torch's).
@@ -243,6 +252,7 @@ def relu(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -268,21 +278,21 @@ def relu(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None
     >>> g
     array([0., 0., 1.])
     """
-    return _act("relu", _RELU, input, 0.0, 0.0, grad, grad_output, grad_out)
+    return _act("relu", _RELU, input, 0.0, 0.0, grad, grad_output, grad_out, out)
 
 
 @overload
 def relu6(input: ArrayLike, *, grad: Literal[False] = ..., grad_output: GradOutput = ...,
-          grad_out: GradOut = ...) -> Output: ...
+          grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def relu6(input: ArrayLike, *, grad: Literal[True], grad_output: GradOutput = ...,
-          grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+          grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def relu6(input: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
-          grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+          grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def relu6(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None,
-          grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+          grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """``min(max(x, 0), 6)``, as torch's ``F.relu6``.
 
     Equal to ``hardtanh(x, 0, 6)``; the derivative is 0 at 0 and at 6.
@@ -294,6 +304,7 @@ def relu6(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = Non
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -319,22 +330,25 @@ def relu6(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = Non
     >>> g
     array([0., 1., 0.])
     """
-    return _act("relu6", _HARDTANH, input, 0.0, 6.0, grad, grad_output, grad_out)
+    return _act("relu6", _HARDTANH, input, 0.0, 6.0, grad, grad_output, grad_out, out)
 
 
 @overload
 def leaky_relu(input: ArrayLike, negative_slope: float = ..., *, grad: Literal[False] = ...,
-               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+               grad_output: GradOutput = ..., grad_out: GradOut = ...,
+               out: Out = ...) -> Output: ...
 @overload
 def leaky_relu(input: ArrayLike, negative_slope: float = ..., *, grad: Literal[True],
-               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+               grad_output: GradOutput = ..., grad_out: GradOut = ...,
+               out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def leaky_relu(input: ArrayLike, negative_slope: float = ..., *, grad: bool = ...,
                grad_output: GradOutput = ...,
-               grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+               grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def leaky_relu(input: ArrayLike, negative_slope: float = 0.01, *, grad: bool = False,
-               grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+               grad_output: GradOutput = None, grad_out: GradOut = None,
+               out: Out = None) -> MaybeGrad[FloatArray]:
     """``x`` where ``x > 0``, else ``negative_slope * x``, as torch's ``F.leaky_relu``.
 
     The derivative at 0 is `negative_slope` (torch's).
@@ -348,6 +362,7 @@ def leaky_relu(input: ArrayLike, negative_slope: float = 0.01, *, grad: bool = F
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -374,21 +389,23 @@ def leaky_relu(input: ArrayLike, negative_slope: float = 0.01, *, grad: bool = F
     array([0.1, 1. ])
     """
     s = check_option(negative_slope, "negative_slope")
-    return _act("leaky_relu", _LEAKY_RELU, input, s, 0.0, grad, grad_output, grad_out)
+    return _act("leaky_relu", _LEAKY_RELU, input, s, 0.0, grad, grad_output, grad_out, out)
 
 
 @overload
 def elu(input: ArrayLike, alpha: float = ..., *, grad: Literal[False] = ...,
-        grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+        grad_output: GradOutput = ..., grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def elu(input: ArrayLike, alpha: float = ..., *, grad: Literal[True],
-        grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+        grad_output: GradOutput = ..., grad_out: GradOut = ...,
+        out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def elu(input: ArrayLike, alpha: float = ..., *, grad: bool = ..., grad_output: GradOutput = ...,
-        grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+        grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def elu(input: ArrayLike, alpha: float = 1.0, *, grad: bool = False,
-        grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+        grad_output: GradOutput = None, grad_out: GradOut = None,
+        out: Out = None) -> MaybeGrad[FloatArray]:
     """``x`` where ``x > 0``, else ``alpha * expm1(x)``, as torch's ``F.elu``.
 
     Uses a vectorised ``expm1``; the derivative at 0 is `alpha` (torch's).
@@ -402,6 +419,7 @@ def elu(input: ArrayLike, alpha: float = 1.0, *, grad: bool = False,
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -428,21 +446,25 @@ def elu(input: ArrayLike, alpha: float = 1.0, *, grad: bool = False,
     array([0.3679, 1.    , 1.    ])
     """
     a = check_option(alpha, "alpha")
-    return _act("elu", _ELU, input, a, 0.0, grad, grad_output, grad_out)
+    return _act("elu", _ELU, input, a, 0.0, grad, grad_output, grad_out, out)
 
 
 @overload
 def threshold(input: ArrayLike, threshold: float, value: float, *, grad: Literal[False] = ...,
-              grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+              grad_output: GradOutput = ..., grad_out: GradOut = ...,
+              out: Out = ...) -> Output: ...
 @overload
 def threshold(input: ArrayLike, threshold: float, value: float, *, grad: Literal[True],
-              grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+              grad_output: GradOutput = ..., grad_out: GradOut = ...,
+              out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def threshold(input: ArrayLike, threshold: float, value: float, *, grad: bool = ...,
-              grad_output: GradOutput = ..., grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+              grad_output: GradOutput = ..., grad_out: GradOut = ...,
+              out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def threshold(input: ArrayLike, threshold: float, value: float, *, grad: bool = False,
-              grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+              grad_output: GradOutput = None, grad_out: GradOut = None,
+              out: Out = None) -> MaybeGrad[FloatArray]:
     """``x`` where ``x > threshold``, else `value`, as torch's ``F.threshold``.
 
     NaN inputs pass through; the derivative is 1 where x is kept, else 0.
@@ -459,6 +481,7 @@ def threshold(input: ArrayLike, threshold: float, value: float, *, grad: bool = 
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -488,22 +511,25 @@ def threshold(input: ArrayLike, threshold: float, value: float, *, grad: bool = 
     # the fill value may be NaN (marking values at or below the threshold),
     # as in torch; the threshold itself may not
     v = check_option(value, "value", nan_ok=True)
-    return _act("threshold", _THRESHOLD, input, th, v, grad, grad_output, grad_out)
+    return _act("threshold", _THRESHOLD, input, th, v, grad, grad_output, grad_out, out)
 
 
 @overload
 def hardtanh(input: ArrayLike, min_val: float = ..., max_val: float = ..., *,
              grad: Literal[False] = ..., grad_output: GradOutput = ...,
-             grad_out: GradOut = ...) -> Output: ...
+             grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def hardtanh(input: ArrayLike, min_val: float = ..., max_val: float = ..., *, grad: Literal[True],
-             grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+             grad_output: GradOutput = ..., grad_out: GradOut = ...,
+             out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def hardtanh(input: ArrayLike, min_val: float = ..., max_val: float = ..., *, grad: bool = ...,
-             grad_output: GradOutput = ..., grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+             grad_output: GradOutput = ..., grad_out: GradOut = ...,
+             out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def hardtanh(input: ArrayLike, min_val: float = -1.0, max_val: float = 1.0, *, grad: bool = False,
-             grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+             grad_output: GradOutput = None, grad_out: GradOut = None,
+             out: Out = None) -> MaybeGrad[FloatArray]:
     """``clip(x, min_val, max_val)``, as torch's ``F.hardtanh``.
 
     The derivative is 1 strictly inside the bounds, 0 at and beyond both.
@@ -519,6 +545,7 @@ def hardtanh(input: ArrayLike, min_val: float = -1.0, max_val: float = 1.0, *, g
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -549,21 +576,21 @@ def hardtanh(input: ArrayLike, min_val: float = -1.0, max_val: float = 1.0, *, g
     if lo > hi:
         raise ValueError(f"hardtanh: min_val cannot be greater than max_val "
                          f"(min_val={min_val!r}, max_val={max_val!r})")
-    return _act("hardtanh", _HARDTANH, input, lo, hi, grad, grad_output, grad_out)
+    return _act("hardtanh", _HARDTANH, input, lo, hi, grad, grad_output, grad_out, out)
 
 
 @overload
 def tanh(input: ArrayLike, *, grad: Literal[False] = ..., grad_output: GradOutput = ...,
-         grad_out: GradOut = ...) -> Output: ...
+         grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def tanh(input: ArrayLike, *, grad: Literal[True], grad_output: GradOutput = ...,
-         grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+         grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def tanh(input: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
-         grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+         grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def tanh(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None,
-         grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+         grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Hyperbolic tangent, as torch's ``torch.tanh``.
 
     Within a few ulp of the correctly rounded value everywhere (small |x|
@@ -578,6 +605,7 @@ def tanh(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -603,22 +631,25 @@ def tanh(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None
     >>> g.round(4)
     array([0.42  , 1.    , 0.7864])
     """
-    return _act("tanh", _TANH, input, 0.0, 0.0, grad, grad_output, grad_out)
+    return _act("tanh", _TANH, input, 0.0, 0.0, grad, grad_output, grad_out, out)
 
 
 @overload
 def softshrink(input: ArrayLike, lambd: float = ..., *, grad: Literal[False] = ...,
-               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+               grad_output: GradOutput = ..., grad_out: GradOut = ...,
+               out: Out = ...) -> Output: ...
 @overload
 def softshrink(input: ArrayLike, lambd: float = ..., *, grad: Literal[True],
-               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+               grad_output: GradOutput = ..., grad_out: GradOut = ...,
+               out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def softshrink(input: ArrayLike, lambd: float = ..., *, grad: bool = ...,
                grad_output: GradOutput = ...,
-               grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+               grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def softshrink(input: ArrayLike, lambd: float = 0.5, *, grad: bool = False,
-               grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+               grad_output: GradOutput = None, grad_out: GradOut = None,
+               out: Out = None) -> MaybeGrad[FloatArray]:
     """Soft shrinkage: ``x -+ lambd`` outside ``[-lambd, lambd]``, else 0 (``F.softshrink``).
 
     The derivative is 0 on ``[-lambd, lambd]``.
@@ -632,6 +663,7 @@ def softshrink(input: ArrayLike, lambd: float = 0.5, *, grad: bool = False,
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -658,21 +690,21 @@ def softshrink(input: ArrayLike, lambd: float = 0.5, *, grad: bool = False,
     array([1., 0., 1.])
     """
     lam = check_option(lambd, "lambd", 0.0, finite=True)     # torch: [0, max finite]
-    return _act("softshrink", _SOFTSHRINK, input, lam, 0.0, grad, grad_output, grad_out)
+    return _act("softshrink", _SOFTSHRINK, input, lam, 0.0, grad, grad_output, grad_out, out)
 
 
 @overload
 def softsign(input: ArrayLike, *, grad: Literal[False] = ..., grad_output: GradOutput = ...,
-             grad_out: GradOut = ...) -> Output: ...
+             grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def softsign(input: ArrayLike, *, grad: Literal[True], grad_output: GradOutput = ...,
-             grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+             grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def softsign(input: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
-             grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+             grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def softsign(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = None,
-             grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+             grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """``x / (1 + |x|)``, as torch's ``F.softsign``.
 
     The derivative is ``1 / (1 + |x|)**2``.
@@ -684,6 +716,7 @@ def softsign(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = 
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -709,21 +742,23 @@ def softsign(input: ArrayLike, *, grad: bool = False, grad_output: GradOutput = 
     >>> g
     array([0.25  , 1.    , 0.0625])
     """
-    return _act("softsign", _SOFTSIGN, input, 0.0, 0.0, grad, grad_output, grad_out)
+    return _act("softsign", _SOFTSIGN, input, 0.0, 0.0, grad, grad_output, grad_out, out)
 
 
 @overload
 def prelu(input: ArrayLike, weight: ArrayLike, *, grad: Literal[False] = ...,
-          grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+          grad_output: GradOutput = ..., grad_out: GradOuts = ..., out: Out = ...) -> Output: ...
 @overload
 def prelu(input: ArrayLike, weight: ArrayLike, *, grad: Literal[True],
-          grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> WithGrad[PreluGrads]: ...
+          grad_output: GradOutput = ..., grad_out: GradOuts = ...,
+          out: Out = ...) -> WithGrad[PreluGrads]: ...
 @overload
 def prelu(input: ArrayLike, weight: ArrayLike, *, grad: bool = ..., grad_output: GradOutput = ...,
-          grad_out: GradOuts = ...) -> MaybeGrad[PreluGrads]: ...
+          grad_out: GradOuts = ..., out: Out = ...) -> MaybeGrad[PreluGrads]: ...
 @fill_doc
 def prelu(input: ArrayLike, weight: ArrayLike, *, grad: bool = False,
-          grad_output: GradOutput = None, grad_out: GradOuts = None) -> MaybeGrad[PreluGrads]:
+          grad_output: GradOutput = None, grad_out: GradOuts = None,
+          out: Out = None) -> MaybeGrad[PreluGrads]:
     """``x`` where ``x > 0``, else ``weight[c] * x``, as torch's ``F.prelu``.
 
     ``c`` is the index along axis 1 (channels); a 0-d or 1-d input uses the
@@ -741,6 +776,7 @@ def prelu(input: ArrayLike, weight: ArrayLike, *, grad: bool = False,
         Only with ``grad=True``: ``(input buffer, weight buffer)``, either may be
         None; each is checked (shape, compute dtype, writeable, no overlap)
         before anything is written and returned as the gradient.
+    %(out)s
 
     Returns
     -------
@@ -753,11 +789,11 @@ def prelu(input: ArrayLike, weight: ArrayLike, *, grad: bool = False,
     Raises
     ------
     ValueError
-        If `weight` has the wrong number of elements, or `grad_output`/`grad_out`
-        is given without ``grad=True`` or does not fit.
+        If `weight` has the wrong number of elements, `grad_output`/`grad_out`
+        is given without ``grad=True`` or does not fit, or `out` does not fit.
     TypeError
-        If an array does not hold real numbers, or `grad_out` is not a tuple of
-        two buffers of the compute dtype.
+        If an array does not hold real numbers, `grad_out` is not a tuple of
+        two buffers of the compute dtype, or `out` is not an array of it.
 
     Notes
     -----
@@ -799,7 +835,10 @@ def prelu(input: ArrayLike, weight: ArrayLike, *, grad: bool = False,
         inner = n // (outer * C) if outer * C else 0
     xc = contiguous(x, dt)
     wc = contiguous(w.reshape(-1), dt)
-    y = new_output(x.shape, dt)[0]
+    # out may be x itself: the kernel reads x[i] once per element (value,
+    # both gradients) before writing y[i]
+    y, yuser, _ = out_dest(out, x.shape, dt, (input, weight, grad_output), may_alias=input,
+                           grad_out=grad_out if grad else None)
     gscalar, garr, g, guser, gw, gwuser = 1.0, None, None, None, None, None
     if grad:
         gscalar, garr = grad_output_none(grad, grad_output, x.shape, dt)
@@ -818,7 +857,7 @@ def prelu(input: ArrayLike, weight: ArrayLike, *, grad: bool = False,
                "prelu")
     elif grad:
         gw.fill(0)
-    out = y[()] if y.ndim == 0 else y
+    res = finish_out(y, yuser, out)
     if grad:
-        return out, (finish_grad(g, guser), finish_grad(gw, gwuser))
-    return out
+        return res, (finish_grad(g, guser), finish_grad(gw, gwuser))
+    return res

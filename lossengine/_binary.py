@@ -15,15 +15,15 @@ import numpy as np
 import numpy.typing as npt
 
 from ._docs import fill_doc
-from ._typing import (ArrayLike, BoolArray, FloatArray, GradOut, GradOutput, MaybeGrad, Output,
-                      Reduction, WeightScheme, WithGrad)
+from ._typing import (ArrayLike, BoolArray, FloatArray, GradOut, GradOutput, MaybeGrad, Out,
+                      Output, Reduction, WeightScheme, WithGrad)
 from . import _core as _binary
 from ._runtime import nthreads
 from ._validate import (AXIS1, RED_MEAN, RED_NONE, RED_SUM, STREAM_GRAD, as_array,
                         as_index_target, as_int, as_int64, call_buffers, check_no_grad_args,
-                        check_option, compute_dtype, contiguous, finish_grad, grad_dest,
-                        grad_output_none, grad_output_reduced, new_output, pick_axis,
-                        reduction_code)
+                        check_option, compute_dtype, contiguous, finish_grad, finish_out,
+                        grad_dest, grad_output_none, grad_output_reduced, new_output,
+                        out_dest, pick_axis, reduction_code, reject_out)
 
 _LE_ERR_VALUE_RANGE = 2
 _LE_ERR_NOMEM = 3
@@ -108,31 +108,29 @@ def _broadcast_target(t, x):
                          f"{x.shape}") from None
 
 
-def _finish(red, loss, value, dt, grad, g, guser):
-    if red == RED_NONE:
-        out = loss[()] if loss.ndim == 0 else loss
-    else:
-        out = dt.type(value)
+def _finish(red, loss, luser, out, value, dt, grad, g, guser):
+    res = finish_out(loss, luser, out) if red == RED_NONE else dt.type(value)
     if grad:
-        return out, finish_grad(g, guser)
-    return out
+        return res, finish_grad(g, guser)
+    return res
 
 
 def _elementwise(name, mode, input, target, red, grad, grad_output, grad_out, *, wspec=None,
                  bspec=None, alpha=0.0, gamma=0.0, from_logits=0, x=None, t=None, dt=None,
-                 row=0, loss_shape=None, norm=None, share=()):
+                 row=0, loss_shape=None, norm=None, share=(), out=None):
     """Run the elementwise kernel. x, t: validated arrays of one shape."""
     n = x.size
     loss_shape = x.shape if loss_shape is None else loss_shape
     if norm is None:
         norm = (1.0 / n if n else math.nan) if red == RED_MEAN else 1.0
     # not streamed: a compute-bound kernel (see csrc/bce.c)
-    loss, gscalar, garr, g, guser = call_buffers(red, grad, grad_output, grad_out, loss_shape,
-                                                 x.shape, dt, (input, target, grad_output) + share)
+    loss, luser, gscalar, garr, g, guser = call_buffers(
+        red, grad, grad_output, grad_out, loss_shape, x.shape, dt,
+        (input, target, grad_output) + share, out)
     if n == 0:
         # nothing to read: no kernel call (the outputs are empty)
         value = math.nan if red == RED_MEAN else 0.0
-        return _finish(red, loss, value, dt, grad, g, guser)
+        return _finish(red, loss, luser, out, value, dt, grad, g, guser)
     xc = contiguous(x, dt)
     tc = contiguous(t, dt)
     st, value, bad, what = _binary.binary(
@@ -141,29 +139,30 @@ def _elementwise(name, mode, input, target, red, grad, grad_output, grad_out, *,
     if st == _LE_ERR_VALUE_RANGE:
         _value_error(x, t, x.shape, bad, what)
     _raise_status(st, name)
-    return _finish(red, loss, value, dt, grad, g, guser)
+    return _finish(red, loss, luser, out, value, dt, grad, g, guser)
 
 
 # --------------------------------------------------------------------------
 @overload
 def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
                          reduction: Reduction = ..., grad: Literal[False] = ...,
-                         grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+                         grad_output: GradOutput = ..., grad_out: GradOut = ...,
+                         out: Out = ...) -> Output: ...
 @overload
 def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
                          reduction: Reduction = ..., grad: Literal[True],
                          grad_output: GradOutput = ...,
-                         grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                         grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
                          reduction: Reduction = ..., grad: bool = ...,
                          grad_output: GradOutput = ...,
-                         grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                         grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = None,
                          *, reduction: Reduction = "mean", grad: bool = False,
                          grad_output: GradOutput = None,
-                         grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                         grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Binary cross entropy of probabilities, as torch's ``F.binary_cross_entropy``.
 
     ``-w [y log x + (1 - y) log(1 - x)]`` with each log clamped at -100.
@@ -180,6 +179,7 @@ def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[A
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -219,7 +219,7 @@ def binary_cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[A
                              "({x}) is deprecated. Please ensure they have the same size.")
     wspec = _bcast_spec(weight, "weight", x.shape, dt)
     return _elementwise("binary_cross_entropy", _BCE, input, target, red, grad, grad_output,
-                        grad_out, wspec=wspec, x=x, t=t, dt=dt, share=(weight,))
+                        grad_out, wspec=wspec, x=x, t=t, dt=dt, share=(weight,), out=out)
 
 
 @overload
@@ -228,28 +228,31 @@ def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
                                      reduction: Reduction = ...,
                                      pos_weight: Optional[ArrayLike] = ...,
                                      grad: Literal[False] = ..., grad_output: GradOutput = ...,
-                                     grad_out: GradOut = ...) -> Output: ...
+                                     grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
                                      weight: Optional[ArrayLike] = ..., *,
                                      reduction: Reduction = ...,
                                      pos_weight: Optional[ArrayLike] = ..., grad: Literal[True],
                                      grad_output: GradOutput = ...,
-                                     grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                                     grad_out: GradOut = ...,
+                                     out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
                                      weight: Optional[ArrayLike] = ..., *,
                                      reduction: Reduction = ...,
                                      pos_weight: Optional[ArrayLike] = ..., grad: bool = ...,
                                      grad_output: GradOutput = ...,
-                                     grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                                     grad_out: GradOut = ...,
+                                     out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
                                      weight: Optional[ArrayLike] = None, *,
                                      reduction: Reduction = "mean",
                                      pos_weight: Optional[ArrayLike] = None, grad: bool = False,
                                      grad_output: GradOutput = None,
-                                     grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                                     grad_out: GradOut = None,
+                                     out: Out = None) -> MaybeGrad[FloatArray]:
     """Binary cross entropy on logits, as torch's ``F.binary_cross_entropy_with_logits``.
 
     ``w [(1 - y) x + (1 + (pw - 1) y) softplus(-x)]``, stable for any logit.
@@ -269,6 +272,7 @@ def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -308,25 +312,25 @@ def binary_cross_entropy_with_logits(input: ArrayLike, target: ArrayLike,
     bspec = _bcast_spec(pos_weight, "pos_weight", x.shape, dt)
     return _elementwise("binary_cross_entropy_with_logits", _BCEL, input, target, red, grad,
                         grad_output, grad_out, wspec=wspec, bspec=bspec, x=x, t=t, dt=dt,
-                        share=(weight, pos_weight))
+                        share=(weight, pos_weight), out=out)
 
 
 @overload
 def soft_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
                      grad: Literal[False] = ..., grad_output: GradOutput = ...,
-                     grad_out: GradOut = ...) -> Output: ...
+                     grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def soft_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
                      grad: Literal[True], grad_output: GradOutput = ...,
-                     grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                     grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def soft_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
                      grad: bool = ..., grad_output: GradOutput = ...,
-                     grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                     grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def soft_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
                      grad: bool = False, grad_output: GradOutput = None,
-                     grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                     grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Soft margin loss ``log(1 + exp(-y x))``, as torch's ``F.soft_margin_loss``.
 
     Computed stably: torch's literal form overflows to inf (gradient NaN) once
@@ -343,6 +347,7 @@ def soft_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reductio
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -375,30 +380,33 @@ def soft_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reductio
     dt = compute_dtype(x)
     t = _broadcast_target(as_array(target, "target"), x)
     return _elementwise("soft_margin_loss", _SOFTMARGIN, input, target, red, grad, grad_output,
-                        grad_out, x=x, t=t, dt=dt)
+                        grad_out, x=x, t=t, dt=dt, out=out)
 
 
 @overload
 def multilabel_soft_margin_loss(input: ArrayLike, target: ArrayLike,
                                 weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
                                 grad: Literal[False] = ..., grad_output: GradOutput = ...,
-                                grad_out: GradOut = ...) -> Output: ...
+                                grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def multilabel_soft_margin_loss(input: ArrayLike, target: ArrayLike,
                                 weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
                                 grad: Literal[True], grad_output: GradOutput = ...,
-                                grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                                grad_out: GradOut = ...,
+                                out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def multilabel_soft_margin_loss(input: ArrayLike, target: ArrayLike,
                                 weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
                                 grad: bool = ..., grad_output: GradOutput = ...,
-                                grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                                grad_out: GradOut = ...,
+                                out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def multilabel_soft_margin_loss(input: ArrayLike, target: ArrayLike,
                                 weight: Optional[ArrayLike] = None, *,
                                 reduction: Reduction = "mean", grad: bool = False,
                                 grad_output: GradOutput = None,
-                                grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                                grad_out: GradOut = None,
+                                out: Out = None) -> MaybeGrad[FloatArray]:
     """Multi-label one-versus-all loss, as torch's ``F.multilabel_soft_margin_loss``.
 
     ``-(1/C) sum_c w_c [y log sigmoid(x) + (1 - y) log sigmoid(-x)]`` over the
@@ -417,6 +425,7 @@ def multilabel_soft_margin_loss(input: ArrayLike, target: ArrayLike,
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -458,50 +467,52 @@ def multilabel_soft_margin_loss(input: ArrayLike, target: ArrayLike,
     if C == 0:
         # each sample's loss is a mean over zero classes: 0/0 = NaN, as torch
         # ('sum' of those NaNs is NaN too; no sample at all gives 'sum' 0)
-        loss, _gs, _ga, g, guser = call_buffers(red, grad, grad_output, grad_out, x.shape[:-1],
-                                                x.shape, dt, (input, target, grad_output, weight))
+        loss, luser, _gs, _ga, g, guser = call_buffers(
+            red, grad, grad_output, grad_out, x.shape[:-1], x.shape, dt,
+            (input, target, grad_output, weight), out)
         if loss is not None:
             loss.fill(math.nan)
         nsamples = math.prod(x.shape[:-1])
         value = math.nan if (red == RED_MEAN or nsamples) else 0.0
-        out = _finish(red, loss, value, dt, grad, g, guser)
+        r = _finish(red, loss, luser, out, value, dt, grad, g, guser)
         if grad and np.ndim(input) == 0:
-            return out[0], out[1].reshape(())
-        return out
+            return r[0], r[1].reshape(())
+        return r
     if red == RED_NONE:
         norm = 1.0 / C if C else math.nan
     elif red == RED_MEAN:
         norm = 1.0 / (rows * C) if rows and C else math.nan
     else:
         norm = 1.0 / C if C else math.nan
-    out = _elementwise("multilabel_soft_margin_loss", _BCEL, input, target, red, grad,
+    r = _elementwise("multilabel_soft_margin_loss", _BCEL, input, target, red, grad,
                        grad_output, grad_out, wspec=wspec, x=x, t=t, dt=dt,
                        row=C if red == RED_NONE else 0, loss_shape=x.shape[:-1], norm=norm,
-                       share=(weight,))
+                       share=(weight,), out=out)
     if grad and np.ndim(input) == 0:
-        return out[0], out[1].reshape(())
-    return out
+        return r[0], r[1].reshape(())
+    return r
 
 
 @overload
 def sigmoid_focal_loss(input: ArrayLike, target: ArrayLike, *, alpha: float = ...,
                        gamma: float = ..., reduction: Reduction = ..., grad: Literal[False] = ...,
-                       grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+                       grad_output: GradOutput = ..., grad_out: GradOut = ...,
+                       out: Out = ...) -> Output: ...
 @overload
 def sigmoid_focal_loss(input: ArrayLike, target: ArrayLike, *, alpha: float = ...,
                        gamma: float = ..., reduction: Reduction = ..., grad: Literal[True],
                        grad_output: GradOutput = ...,
-                       grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                       grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def sigmoid_focal_loss(input: ArrayLike, target: ArrayLike, *, alpha: float = ...,
                        gamma: float = ..., reduction: Reduction = ..., grad: bool = ...,
                        grad_output: GradOutput = ...,
-                       grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                       grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def sigmoid_focal_loss(input: ArrayLike, target: ArrayLike, *, alpha: float = 0.25,
                        gamma: float = 2.0, reduction: Reduction = "none", grad: bool = False,
                        grad_output: GradOutput = None,
-                       grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                       grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Sigmoid focal loss on logits, as torchvision's ``sigmoid_focal_loss``.
 
     ``ce * (1 - p_t)**gamma``, times ``alpha y + (1 - alpha)(1 - y)`` when
@@ -523,6 +534,7 @@ def sigmoid_focal_loss(input: ArrayLike, target: ArrayLike, *, alpha: float = 0.
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -560,7 +572,7 @@ def sigmoid_focal_loss(input: ArrayLike, target: ArrayLike, *, alpha: float = 0.
     _same_shape_target(t, x, "target of shape {t} must have the input's shape {x}")
     return _elementwise("sigmoid_focal_loss", _FOCAL, input, target, red, grad, grad_output,
                         grad_out, alpha=alpha if alpha >= 0 else -1.0, gamma=gamma, x=x, t=t,
-                        dt=dt)
+                        dt=dt, out=out)
 
 
 def _samples(shape):
@@ -575,25 +587,28 @@ def balanced_binary_cross_entropy(input: ArrayLike, target: ArrayLike, *,
                                   beta: Optional[float] = ..., reduction: Reduction = ...,
                                   from_logits: bool = ..., grad: Literal[False] = ...,
                                   grad_output: GradOutput = ...,
-                                  grad_out: GradOut = ...) -> Output: ...
+                                  grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def balanced_binary_cross_entropy(input: ArrayLike, target: ArrayLike, *,
                                   beta: Optional[float] = ..., reduction: Reduction = ...,
                                   from_logits: bool = ..., grad: Literal[True],
                                   grad_output: GradOutput = ...,
-                                  grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                                  grad_out: GradOut = ...,
+                                  out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def balanced_binary_cross_entropy(input: ArrayLike, target: ArrayLike, *,
                                   beta: Optional[float] = ..., reduction: Reduction = ...,
                                   from_logits: bool = ..., grad: bool = ...,
                                   grad_output: GradOutput = ...,
-                                  grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                                  grad_out: GradOut = ...,
+                                  out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def balanced_binary_cross_entropy(input: ArrayLike, target: ArrayLike, *,
                                   beta: Optional[float] = None, reduction: Reduction = "mean",
                                   from_logits: bool = False, grad: bool = False,
                                   grad_output: GradOutput = None,
-                                  grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                                  grad_out: GradOut = None,
+                                  out: Out = None) -> MaybeGrad[FloatArray]:
     """Class-balanced binary cross entropy ``-(beta y log p + (1 - beta)(1 - y) log(1 - p))``.
 
     With ``beta=None`` it is, per sample (first axis; a 1-d input is one
@@ -617,6 +632,7 @@ def balanced_binary_cross_entropy(input: ArrayLike, target: ArrayLike, *,
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -665,25 +681,29 @@ def balanced_binary_cross_entropy(input: ArrayLike, target: ArrayLike, *,
         bspec = check_option(beta, "beta", 0.0, 1.0)
     return _elementwise("balanced_binary_cross_entropy", _BALANCED, input, target, red, grad,
                         grad_output, grad_out, bspec=bspec, from_logits=1 if from_logits else 0,
-                        x=x, t=t, dt=dt)
+                        x=x, t=t, dt=dt, out=out)
 
 
 @overload
 def dice_loss(input: ArrayLike, target: ArrayLike, *, eps: float = ..., from_logits: bool = ...,
               reduction: Reduction = ..., squared: bool = ..., grad: Literal[False] = ...,
-              grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+              grad_output: GradOutput = ..., grad_out: GradOut = ...,
+              out: Out = ...) -> Output: ...
 @overload
 def dice_loss(input: ArrayLike, target: ArrayLike, *, eps: float = ..., from_logits: bool = ...,
               reduction: Reduction = ..., squared: bool = ..., grad: Literal[True],
-              grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+              grad_output: GradOutput = ..., grad_out: GradOut = ...,
+              out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def dice_loss(input: ArrayLike, target: ArrayLike, *, eps: float = ..., from_logits: bool = ...,
               reduction: Reduction = ..., squared: bool = ..., grad: bool = ...,
-              grad_output: GradOutput = ..., grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+              grad_output: GradOutput = ..., grad_out: GradOut = ...,
+              out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def dice_loss(input: ArrayLike, target: ArrayLike, *, eps: float = 1e-3, from_logits: bool = False,
               reduction: Reduction = "mean", squared: bool = True, grad: bool = False,
-              grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+              grad_output: GradOutput = None, grad_out: GradOut = None,
+              out: Out = None) -> MaybeGrad[FloatArray]:
     """Dice loss per sample ``1 - 2 sum(p y) / (sum(p**2) + sum(y**2) + eps)``.
 
     Samples run along the first axis (a 0-d/1-d input is one sample);
@@ -708,6 +728,7 @@ def dice_loss(input: ArrayLike, target: ArrayLike, *, eps: float = 1e-3, from_lo
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -747,7 +768,14 @@ def dice_loss(input: ArrayLike, target: ArrayLike, *, eps: float = 1e-3, from_lo
     lshape = x.shape[:1] if x.ndim >= 2 else ()
     xc = contiguous(x, dt)
     tc = contiguous(t, dt)
-    losses = np.empty(N, dtype=dt)
+    reject_out(out, red)
+    luser = None
+    if red == RED_NONE:
+        lbuf, luser, _ = out_dest(out, lshape, dt, (input, target, grad_output),
+                                  grad_out=grad_out if grad else None)
+        losses = lbuf.reshape(N)        # a view: lbuf is C-contiguous
+    else:
+        losses = np.empty(N, dtype=dt)
     gscalar, garr, g, guser = 1.0, None, None, None
     if red == RED_NONE and grad:
         gscalar, garr = grad_output_none(grad, grad_output, lshape, dt)
@@ -770,7 +798,7 @@ def dice_loss(input: ArrayLike, target: ArrayLike, *, eps: float = 1e-3, from_lo
         value = total
     else:
         value = None
-    return _finish(red, losses.reshape(lshape), value, dt, grad, g, guser)
+    return _finish(red, losses.reshape(lshape), luser, out, value, dt, grad, g, guser)
 
 
 def _as_mask(mask, shape):
@@ -792,28 +820,29 @@ def ohem_binary_cross_entropy(input: ArrayLike, target: ArrayLike, mask: Optiona
                               from_logits: bool = ..., min_negatives: int = ...,
                               reduction: Reduction = ..., grad: Literal[False] = ...,
                               grad_output: GradOutput = ...,
-                              grad_out: GradOut = ...) -> Output: ...
+                              grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def ohem_binary_cross_entropy(input: ArrayLike, target: ArrayLike, mask: Optional[ArrayLike] = ...,
                               *, negative_ratio: float = ..., eps: float = ...,
                               from_logits: bool = ..., min_negatives: int = ...,
                               reduction: Reduction = ..., grad: Literal[True],
                               grad_output: GradOutput = ...,
-                              grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                              grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def ohem_binary_cross_entropy(input: ArrayLike, target: ArrayLike, mask: Optional[ArrayLike] = ...,
                               *, negative_ratio: float = ..., eps: float = ...,
                               from_logits: bool = ..., min_negatives: int = ...,
                               reduction: Reduction = ..., grad: bool = ...,
                               grad_output: GradOutput = ...,
-                              grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                              grad_out: GradOut = ...,
+                              out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def ohem_binary_cross_entropy(input: ArrayLike, target: ArrayLike,
                               mask: Optional[ArrayLike] = None, *, negative_ratio: float = 3.0,
                               eps: float = 1e-6, from_logits: bool = False, min_negatives: int = 0,
                               reduction: Reduction = "mean", grad: bool = False,
                               grad_output: GradOutput = None,
-                              grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                              grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Balanced BCE with online hard-negative mining (DBNet's BalanceCrossEntropyLoss).
 
     ``l_i`` is BCE per element (torch's clamps; BCE with logits with
@@ -845,6 +874,7 @@ def ohem_binary_cross_entropy(input: ArrayLike, target: ArrayLike,
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -892,8 +922,9 @@ def ohem_binary_cross_entropy(input: ArrayLike, target: ArrayLike,
     tc = contiguous(t, dt)
     n = x.size
     # not streamed: a compute-bound kernel (see csrc/bce.c)
-    loss, gscalar, garr, g, guser = call_buffers(red, grad, grad_output, grad_out, x.shape,
-                                                 x.shape, dt, (input, target, mask, grad_output))
+    loss, luser, gscalar, garr, g, guser = call_buffers(
+        red, grad, grad_output, grad_out, x.shape, x.shape, dt,
+        (input, target, mask, grad_output), out)
     keys = _key_scratch(n, dt)
     st, value, *_rest, bad, what = _binary.ohem(
         xc, tc, m, garr, loss, g, keys, n, ratio, eps, min_neg, gscalar, red,
@@ -901,7 +932,7 @@ def ohem_binary_cross_entropy(input: ArrayLike, target: ArrayLike,
     if st == _LE_ERR_VALUE_RANGE:
         _value_error(x, t, x.shape, bad, what)
     _raise_status(st, "ohem_binary_cross_entropy")
-    return _finish(red, loss, value, dt, grad, g, guser)
+    return _finish(red, loss, luser, out, value, dt, grad, g, guser)
 
 
 @fill_doc
@@ -1069,27 +1100,28 @@ def softmax_focal_loss(input: ArrayLike, target: ArrayLike, *, gamma: float = ..
                        alpha: Optional[ArrayLike] = ..., weight: Optional[ArrayLike] = ...,
                        ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
                        dim: Optional[int] = ..., grad: Literal[False] = ...,
-                       grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+                       grad_output: GradOutput = ..., grad_out: GradOut = ...,
+                       out: Out = ...) -> Output: ...
 @overload
 def softmax_focal_loss(input: ArrayLike, target: ArrayLike, *, gamma: float = ...,
                        alpha: Optional[ArrayLike] = ..., weight: Optional[ArrayLike] = ...,
                        ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
                        dim: Optional[int] = ..., grad: Literal[True],
                        grad_output: GradOutput = ...,
-                       grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                       grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def softmax_focal_loss(input: ArrayLike, target: ArrayLike, *, gamma: float = ...,
                        alpha: Optional[ArrayLike] = ..., weight: Optional[ArrayLike] = ...,
                        ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
                        dim: Optional[int] = ..., grad: bool = ..., grad_output: GradOutput = ...,
-                       grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                       grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def softmax_focal_loss(input: ArrayLike, target: ArrayLike, *, gamma: float = 2.0,
                        alpha: Optional[ArrayLike] = None, weight: Optional[ArrayLike] = None,
                        ignore_index: int = -100, reduction: Reduction = "mean", axis: int = AXIS1,
                        dim: Optional[int] = None, grad: bool = False,
                        grad_output: GradOutput = None,
-                       grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                       grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Multi-class focal loss on logits with integer targets.
 
     ``l = -w_y alpha_y (1 - p_y)**gamma log p_y`` with ``p = softmax(input)``
@@ -1119,6 +1151,7 @@ def softmax_focal_loss(input: ArrayLike, target: ArrayLike, *, gamma: float = 2.
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -1173,9 +1206,9 @@ def softmax_focal_loss(input: ArrayLike, target: ArrayLike, *, gamma: float = 2.
             raise ValueError(f"alpha must be a scalar or of shape ({C},), got shape {al.shape}")
         al = contiguous(al, dt)
     xc = contiguous(x, dt)
-    loss, gscalar, garr, g, guser = call_buffers(red, grad, grad_output, grad_out, pos_shape,
-                                                 x.shape, dt,
-                                                 (input, target, weight, alpha, grad_output))
+    loss, luser, gscalar, garr, g, guser = call_buffers(
+        red, grad, grad_output, grad_out, pos_shape, x.shape, dt,
+        (input, target, weight, alpha, grad_output), out)
     st, value, _tw, bad = _binary.sfocal(xc, ti, w, al, garr, loss, g, outer, C, inner,
                                          ignore_index, gamma, gscalar, red, nthreads())
     if st == 1:
@@ -1184,4 +1217,4 @@ def softmax_focal_loss(input: ArrayLike, target: ArrayLike, *, gamma: float = 2.
                          f"{tuple(map(int, idx))} is out of bounds for {C} classes (and is not "
                          f"ignore_index={ignore_index})")
     _raise_status(st, "softmax_focal_loss")
-    return _finish(red, loss, value, dt, grad, g, guser)
+    return _finish(red, loss, luser, out, value, dt, grad, g, guser)

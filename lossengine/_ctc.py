@@ -6,13 +6,14 @@ from typing import Literal, overload
 import numpy as np
 
 from ._docs import fill_doc
-from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, MaybeGrad, Output, Reduction,
-                      WithGrad)
+from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, MaybeGrad, Out, Output,
+                      Reduction, WithGrad)
 from . import _core as _kern
 from ._runtime import nthreads
 from ._validate import (RED_NONE, as_array, as_int, check_no_grad_args,
-                        compute_dtype, contiguous, finish_grad, grad_buffer,
-                        grad_output_none, grad_output_reduced, reduction_code)
+                        compute_dtype, contiguous, finish_grad, finish_out, grad_buffer,
+                        grad_output_none, grad_output_reduced, out_dest, reduction_code,
+                        reject_out)
 
 _I64 = np.dtype(np.int64)
 _GRAD_WRT = ("log_probs", "logits")
@@ -71,25 +72,26 @@ def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
              target_lengths: ArrayLike, *, blank: int = ..., reduction: Reduction = ...,
              zero_infinity: bool = ..., grad: Literal[False] = ...,
              grad_wrt: Literal["log_probs", "logits"] = ..., grad_output: GradOutput = ...,
-             grad_out: GradOut = ...) -> Output: ...
+             grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
              target_lengths: ArrayLike, *, blank: int = ..., reduction: Reduction = ...,
              zero_infinity: bool = ..., grad: Literal[True],
              grad_wrt: Literal["log_probs", "logits"] = ..., grad_output: GradOutput = ...,
-             grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+             grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
              target_lengths: ArrayLike, *, blank: int = ..., reduction: Reduction = ...,
              zero_infinity: bool = ..., grad: bool = ...,
              grad_wrt: Literal["log_probs", "logits"] = ..., grad_output: GradOutput = ...,
-             grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+             grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
              target_lengths: ArrayLike, *, blank: int = 0, reduction: Reduction = "mean",
              zero_infinity: bool = False, grad: bool = False,
              grad_wrt: Literal["log_probs", "logits"] = "log_probs",
-             grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+             grad_output: GradOutput = None, grad_out: GradOut = None,
+             out: Out = None) -> MaybeGrad[FloatArray]:
     """Connectionist temporal classification loss, as torch's ``F.ctc_loss``.
 
     Per sample the loss is the negative log-likelihood of its target over all
@@ -130,6 +132,7 @@ def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
         logits through ``log_softmax`` needs.
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -147,9 +150,11 @@ def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
         Naming the argument (and the first offending sample) for a bad shape,
         length (``< 0``, ``input_length > T``, ``target_length > S``, or
         concatenated targets not of length ``sum(target_lengths)``), target
-        value or `blank`.
+        value or `blank`, or for an `out` that does not fit (or is given with a
+        reduced loss).
     TypeError
-        For float or bool targets or lengths.
+        For float or bool targets or lengths, or an `out` that is not an array
+        of the compute dtype.
 
     Notes
     -----
@@ -173,6 +178,7 @@ def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
     """
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
+    reject_out(out, red)
     if not isinstance(grad_wrt, str) or grad_wrt not in _GRAD_WRT:
         raise ValueError(f"grad_wrt must be 'log_probs' or 'logits', got {grad_wrt!r}")
     lp = as_array(log_probs, "log_probs")
@@ -220,11 +226,14 @@ def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
     tc = contiguous(t.reshape(-1), _I64)
 
     xc = contiguous(lp3, dt)
-    loss = None
+    loss = lbuf = luser = None
     gscalar, garr, g, guser = 1.0, None, None, None
     loss_shape = () if unbatched else (N,)
+    inputs = (log_probs, targets, input_lengths, target_lengths, grad_output)
     if red == RED_NONE:
-        loss = np.empty(N, dtype=dt)
+        lbuf, luser, _ = out_dest(out, loss_shape, dt, inputs,
+                                  grad_out=grad_out if grad else None)
+        loss = lbuf.reshape(N)          # a view: lbuf is C-contiguous
         if grad:
             gscalar, garr = grad_output_none(grad, grad_output, loss_shape, dt)
             if garr is not None:
@@ -232,8 +241,7 @@ def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
     elif grad:
         gscalar = grad_output_reduced(grad, grad_output)
     if grad:
-        g, guser = grad_buffer(grad_out, lp.shape, dt,
-                               (log_probs, targets, input_lengths, target_lengths, grad_output))
+        g, guser = grad_buffer(grad_out, lp.shape, dt, inputs)
     st, value, bad_n, bad_k, _nlog = _kern.ctc(
         xc, tc, off, il, tl, garr, loss, g, T, N, C, blank, S, gscalar, red,
         1 if zero_infinity else 0, 1 if grad_wrt == "logits" else 0,
@@ -254,10 +262,7 @@ def ctc_loss(log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike,
         raise MemoryError("ctc_loss: out of memory")
     if st != 0:
         raise RuntimeError(f"ctc_loss: kernel failed with status {st}")
-    if red == RED_NONE:
-        out = loss[0] if unbatched else loss
-    else:
-        out = dt.type(value)
+    res = finish_out(lbuf, luser, out) if red == RED_NONE else dt.type(value)
     if grad:
-        return out, finish_grad(g, guser)
-    return out
+        return res, finish_grad(g, guser)
+    return res

@@ -51,6 +51,17 @@ SNIPPETS = {
             returned as it.  Each must have its prediction's shape and the
             compute dtype, be writeable and share no memory with an input or
             another buffer; checked before anything is written.""",
+    "out": """
+        out : ndarray, optional
+            An array that receives the result and is returned as it, like a
+            NumPy ufunc's ``out`` (with ``grad=True``: ``(out, gradient)``).
+            It must have the result's shape and the compute dtype and be
+            writeable; any layout is accepted.  It may be exactly `input`
+            for an elementwise activation (``relu(x, out=x)``; the gradient
+            is still that at the original `input`), and must share no other
+            memory with an input, `grad_output` or `grad_out`.  Only for an
+            array result: with a loss's reduction other than ``'none'`` it
+            raises ``ValueError``.  Checked before anything is written.""",
     "ret_grad": """
         grad : ndarray
             Only with ``grad=True``, as ``(loss, grad)``: the gradient of the
@@ -67,19 +78,20 @@ SNIPPETS = {
     "raises": """
         ValueError
             If `reduction` or another option is invalid, the shapes do not
-            fit, or `grad_output`/`grad_out` is given without ``grad=True`` or
-            does not fit (the message names the argument).
-        TypeError
-            If an array does not hold real numbers, or `grad_out` is not an
-            array of the compute dtype.""",
-    "raises_act": """
-        ValueError
-            If an option is invalid, or `grad_output`/`grad_out` is given
-            without ``grad=True`` or does not fit (the message names the
+            fit, `grad_output`/`grad_out` is given without ``grad=True`` or
+            does not fit, or `out` does not fit (the message names the
             argument).
         TypeError
-            If `input` does not hold real numbers, or `grad_out` is not an
-            array of the compute dtype.""",
+            If an array does not hold real numbers, or `grad_out` or `out`
+            is not an array of the compute dtype.""",
+    "raises_act": """
+        ValueError
+            If an option is invalid, `grad_output`/`grad_out` is given
+            without ``grad=True`` or does not fit, or `out` does not fit
+            (the message names the argument).
+        TypeError
+            If `input` does not hold real numbers, or `grad_out` or `out` is
+            not an array of the compute dtype.""",
 }
 
 _LINE = re.compile(r"^(\s*)%\((\w+)\)s\s*$")

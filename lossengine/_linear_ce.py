@@ -18,11 +18,12 @@ import numpy as np
 
 from . import _core
 from ._runtime import nthreads
-from ._typing import ArrayLike, GradOutput, GradOuts, Grads3, MaybeGrad, Reduction
+from ._docs import fill_doc
+from ._typing import ArrayLike, GradOutput, GradOuts, Grads3, MaybeGrad, Out, Reduction
 from ._validate import (RED_MEAN, RED_NONE, as_array, as_index_target, as_int, as_int64,
                         check_finite_scalar, check_no_grad_args, compute_dtype, contiguous,
-                        finish_grad, grad_buffer, grad_output_none, grad_output_reduced,
-                        reduction_code)
+                        finish_grad, finish_out, grad_buffer, grad_output_none,
+                        grad_output_reduced, out_dest, reduction_code, reject_out)
 
 _LE_ERR_NOMEM = 3
 _INT_MAX = 2 ** 31 - 1          # the BLAS takes 32-bit sizes
@@ -182,12 +183,13 @@ def _grad_bufs(grad_out, shapes, dtype, inputs, has_bias):
     return bufs, users
 
 
+@fill_doc
 def linear_cross_entropy(input: ArrayLike, weight: ArrayLike, target: ArrayLike,
                          bias: Optional[ArrayLike] = None, *, ignore_index: int = -100,
                          reduction: Reduction = "mean", label_smoothing: float = 0.0,
                          tile: Optional[int] = None, grad: bool = False,
                          grad_output: GradOutput = None,
-                         grad_out: GradOuts = None) -> MaybeGrad[Grads3]:
+                         grad_out: GradOuts = None, out: Out = None) -> MaybeGrad[Grads3]:
     """Cross entropy of the logits ``input @ weight.T + bias`` without storing them.
 
     The value of ``F.cross_entropy(F.linear(input, weight, bias), target,
@@ -232,6 +234,7 @@ def linear_cross_entropy(input: ArrayLike, weight: ArrayLike, target: ArrayLike,
         Preallocated ``(d_input, d_weight, d_bias)`` (only with
         ``grad=True``), each an array of the compute dtype or None (then
         allocated); ``d_bias`` must be None when ``bias`` is None.
+    %(out)s
 
     Returns
     -------
@@ -247,11 +250,11 @@ def linear_cross_entropy(input: ArrayLike, weight: ArrayLike, target: ArrayLike,
     ValueError
         Mismatched shapes (naming ``weight``, ``bias`` or ``target``), a
         target outside ``[0, V)`` that is not ``ignore_index``, a bad
-        ``reduction``, ``label_smoothing``, ``tile``, ``grad_output`` or
-        ``grad_out``.
+        ``reduction``, ``label_smoothing``, ``tile``, ``grad_output``,
+        ``grad_out`` or ``out``.
     TypeError
-        Non-numeric arrays, a float or bool ``target``, ``grad_out`` of the
-        wrong type or dtype.
+        Non-numeric arrays, a float or bool ``target``, ``grad_out`` or
+        ``out`` of the wrong type or dtype.
     ImportError
         When SciPy is not installed.
 
@@ -271,6 +274,7 @@ def linear_cross_entropy(input: ArrayLike, weight: ArrayLike, target: ArrayLike,
     """
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
+    reject_out(out, red)
     x = as_array(input, "input")
     w = as_array(weight, "weight")
     b = None if bias is None else as_array(bias, "bias")
@@ -303,7 +307,8 @@ def linear_cross_entropy(input: ArrayLike, weight: ArrayLike, target: ArrayLike,
         raise ValueError(f"input/weight: sizes up to {_INT_MAX} are supported "
                          f"(N={N}, D={D}, V={V})")
     tf = t.reshape(-1)
-    if N:
+    # min/max first: no N-sized temporaries unless a value lies outside [0, V)
+    if N and (tf.min() < 0 or tf.max() >= V):
         bad = (tf != ignore_index) & ((tf < 0) | (tf >= V))
         if bad.any():
             k = int(np.argmax(bad))
@@ -311,6 +316,11 @@ def linear_cross_entropy(input: ArrayLike, weight: ArrayLike, target: ArrayLike,
             raise ValueError(f"target: value {int(tf[k])} at position {idx} is out of bounds "
                              f"for {V} classes (and is not ignore_index={ignore_index})")
 
+    inputs = (input, weight, target, bias, grad_output)
+    loss = luser = None
+    if red == RED_NONE:
+        loss, luser, _ = out_dest(out, pos_shape, dt, inputs,
+                                  grad_out=grad_out if grad else None)
     gscalar, garr = 1.0, None
     bufs = users = None
     if grad:
@@ -320,9 +330,8 @@ def linear_cross_entropy(input: ArrayLike, weight: ArrayLike, target: ArrayLike,
                 garr = garr.reshape(-1)
         else:
             gscalar = grad_output_reduced(grad, grad_output)
-        bufs, users = _grad_bufs(grad_out, (x.shape, w.shape, (V,)), dt,
-                                 (input, weight, target, bias, grad_output), b is not None)
-    loss = np.empty(pos_shape, dt) if red == RED_NONE else None
+        bufs, users = _grad_bufs(grad_out, (x.shape, w.shape, (V,)), dt, inputs,
+                                 b is not None)
 
     xc = contiguous(x, dt).reshape(N, D)
     wc = contiguous(w, dt)
@@ -353,11 +362,8 @@ def linear_cross_entropy(input: ArrayLike, weight: ArrayLike, target: ArrayLike,
             raise MemoryError("linear_cross_entropy: out of memory")
         if st != 0:
             raise RuntimeError(f"linear_cross_entropy: kernel failed with status {st}")
-    if red == RED_NONE:
-        out = loss[()] if loss.ndim == 0 else loss
-    else:
-        out = dt.type(value)
+    res = finish_out(loss, luser, out) if red == RED_NONE else dt.type(value)
     if grad:
         gs = tuple(None if bb is None else finish_grad(bb, u) for bb, u in zip(bufs, users))
-        return out, gs
-    return out
+        return res, gs
+    return res

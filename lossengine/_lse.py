@@ -8,14 +8,15 @@ from typing import Literal, Optional, overload
 import numpy as np
 
 from ._docs import fill_doc
-from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, MaybeGrad, Output, Reduction,
-                      WithGrad)
+from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, MaybeGrad, Out, Output,
+                      Reduction, WithGrad)
 from . import _core as _ce
 from ._runtime import nthreads
 from ._validate import (AXIS1, RED_MEAN, RED_NONE, as_array, as_index_target, as_int,
                         as_int64, call_buffers, check_no_grad_args, check_option,
-                        compute_dtype, contiguous, finish_grad, grad_buffer, grad_output_none,
-                        normalize_axis, pick_axis, reduction_code)
+                        compute_dtype, contiguous, finish_grad, finish_out, grad_buffer,
+                        grad_output_none, normalize_axis, out_dest, pick_axis, reduction_code,
+                        reject_out)
 
 _LE_ERR_TARGET_RANGE = 1
 _LE_ERR_NOMEM = 3
@@ -38,9 +39,9 @@ def _raise_status(st, what):
 _SM_MODES = {"softmax": 0, "log_softmax": 1, "logsumexp": 2, "softmin": 3}
 
 
-def _softmax_like(name, x, axis, dim, keepdim, grad, grad_output, grad_out):
+def _softmax_like(name, input, axis, dim, keepdim, grad, grad_output, grad_out, out):
     check_no_grad_args(grad, grad_output, grad_out)
-    x = as_array(x, "input")
+    x = as_array(input, "input")
     dt = compute_dtype(x)
     shape = x.shape
     xs = x.reshape(1) if x.ndim == 0 else x
@@ -56,13 +57,17 @@ def _softmax_like(name, x, axis, dim, keepdim, grad, grad_output, grad_out):
     else:
         yshape = xs.shape
         out_shape = shape
-    y = np.empty(yshape, dtype=dt)
+    # not elementwise (each result depends on a whole row of the input): out
+    # may not overlap the input
+    yb, yuser, _ = out_dest(out, out_shape, dt, (input, grad_output),
+                            grad_out=grad_out if grad else None)
+    y = yb.reshape(yshape)      # a view: yb is C-contiguous
     gscalar, garr, g, guser = 1.0, None, None, None
     if grad:
         gscalar, garr = grad_output_none(grad, grad_output, out_shape, dt)
         if garr is not None:
             garr = garr.reshape(yshape)
-        g, guser = grad_buffer(grad_out, shape, dt, (x, grad_output))
+        g, guser = grad_buffer(grad_out, shape, dt, (input, grad_output))
     if C == 0 and mode == 2:
         y.fill(-np.inf)
         if grad:
@@ -70,30 +75,28 @@ def _softmax_like(name, x, axis, dim, keepdim, grad, grad_output, grad_out):
     elif y.size:
         st = _ce.softmax(xc, garr, y, g, outer, C, inner, gscalar, mode, nthreads())
         _raise_status(st, name)
-    y = y.reshape(out_shape)
-    if x.ndim == 0 or (mode == 2 and y.ndim == 0):
-        y = y[()]
+    res = finish_out(yb, yuser, out)
     if grad:
-        return y, finish_grad(g, guser)
-    return y
+        return res, finish_grad(g, guser)
+    return res
 
 
 @overload
 def softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
             grad: Literal[False] = ..., grad_output: GradOutput = ...,
-            grad_out: GradOut = ...) -> Output: ...
+            grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
             grad: Literal[True], grad_output: GradOutput = ...,
-            grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+            grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
             grad: bool = ..., grad_output: GradOutput = ...,
-            grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+            grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def softmax(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] = None,
             grad: bool = False, grad_output: GradOutput = None,
-            grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+            grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Softmax ``exp(x) / sum(exp(x))`` along an axis, as torch's ``F.softmax``.
 
     Computed with the maximum subtracted, so any finite input gives a finite
@@ -107,6 +110,7 @@ def softmax(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] 
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -131,25 +135,25 @@ def softmax(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] 
     >>> g.round(4)
     array([ 0.0819, -0.022 , -0.0599])
     """
-    return _softmax_like("softmax", input, axis, dim, False, grad, grad_output, grad_out)
+    return _softmax_like("softmax", input, axis, dim, False, grad, grad_output, grad_out, out)
 
 
 @overload
 def log_softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
                 grad: Literal[False] = ..., grad_output: GradOutput = ...,
-                grad_out: GradOut = ...) -> Output: ...
+                grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def log_softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
                 grad: Literal[True], grad_output: GradOutput = ...,
-                grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def log_softmax(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
                 grad: bool = ..., grad_output: GradOutput = ...,
-                grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def log_softmax(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] = None,
                 grad: bool = False, grad_output: GradOutput = None,
-                grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Log-softmax ``x - logsumexp(x)`` along an axis, as torch's ``F.log_softmax``.
 
     Computed stably (never ``log`` of an underflowed softmax).
@@ -162,6 +166,7 @@ def log_softmax(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[i
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -186,25 +191,25 @@ def log_softmax(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[i
     >>> g.shape
     (1, 3)
     """
-    return _softmax_like("log_softmax", input, axis, dim, False, grad, grad_output, grad_out)
+    return _softmax_like("log_softmax", input, axis, dim, False, grad, grad_output, grad_out, out)
 
 
 @overload
 def softmin(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
             grad: Literal[False] = ..., grad_output: GradOutput = ...,
-            grad_out: GradOut = ...) -> Output: ...
+            grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def softmin(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
             grad: Literal[True], grad_output: GradOutput = ...,
-            grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+            grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def softmin(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
             grad: bool = ..., grad_output: GradOutput = ...,
-            grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+            grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def softmin(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] = None,
             grad: bool = False, grad_output: GradOutput = None,
-            grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+            grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Softmin ``softmax(-x)`` along an axis, as torch's ``F.softmin``.
 
     Parameters
@@ -215,6 +220,7 @@ def softmin(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] 
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -236,25 +242,25 @@ def softmin(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] 
     >>> le.softmin([1.0, 2.0, 3.0]).round(4)
     array([0.6652, 0.2447, 0.09  ])
     """
-    return _softmax_like("softmin", input, axis, dim, False, grad, grad_output, grad_out)
+    return _softmax_like("softmin", input, axis, dim, False, grad, grad_output, grad_out, out)
 
 
 @overload
 def logsumexp(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
               keepdim: bool = ..., grad: Literal[False] = ..., grad_output: GradOutput = ...,
-              grad_out: GradOut = ...) -> Output: ...
+              grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def logsumexp(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
               keepdim: bool = ..., grad: Literal[True], grad_output: GradOutput = ...,
-              grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+              grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def logsumexp(input: ArrayLike, axis: Optional[int] = ..., *, dim: Optional[int] = ...,
               keepdim: bool = ..., grad: bool = ..., grad_output: GradOutput = ...,
-              grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+              grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def logsumexp(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int] = None,
               keepdim: bool = False, grad: bool = False, grad_output: GradOutput = None,
-              grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+              grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """``log(sum(exp(x)))`` along an axis, as torch's ``torch.logsumexp``.
 
     An infinite maximum is handled as torch does (shift by 0), so a row of all
@@ -270,6 +276,7 @@ def logsumexp(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int
     %(grad)s
     %(grad_output_act)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -299,7 +306,7 @@ def logsumexp(input: ArrayLike, axis: Optional[int] = None, *, dim: Optional[int
     array([[0.5   , 0.5   ],
            [0.1192, 0.8808]])
     """
-    return _softmax_like("logsumexp", input, axis, dim, keepdim, grad, grad_output, grad_out)
+    return _softmax_like("logsumexp", input, axis, dim, keepdim, grad, grad_output, grad_out, out)
 
 
 # --------------------------------------------------------------------------
@@ -342,9 +349,10 @@ def _prep_weight(weight, C, dt):
 
 
 def _ce_impl(name, input, target, weight, ignore_index, reduction, label_smoothing, axis,
-             grad, grad_output, grad_out, log_input):
+             grad, grad_output, grad_out, log_input, out):
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
+    reject_out(out, red)
     x = as_array(input, "input")
     dt = compute_dtype(x)
     outer, C, inner, ax, pos_shape = _class_layout(x, axis)
@@ -369,8 +377,9 @@ def _ce_impl(name, input, target, weight, ignore_index, reduction, label_smoothi
     w = _prep_weight(weight, C, dt)
     xc = contiguous(x, dt)
 
-    loss, gscalar, garr, g, guser = call_buffers(red, grad, grad_output, grad_out, pos_shape,
-                                                 x.shape, dt, (input, target, weight, grad_output))
+    loss, luser, gscalar, garr, g, guser = call_buffers(
+        red, grad, grad_output, grad_out, pos_shape, x.shape, dt,
+        (input, target, weight, grad_output), out)
     if C == 0 and prob:
         # no classes: each position's sum over classes is empty (torch: -0.0;
         # 'mean' divides by numel / C, which is NaN)
@@ -388,12 +397,10 @@ def _ce_impl(name, input, target, weight, ignore_index, reduction, label_smoothi
                          f"is out of bounds for {C} classes (and is not ignore_index="
                          f"{ignore_index})")
     _raise_status(st, name)
-    out = loss if red == RED_NONE else dt.type(value)
-    if red == RED_NONE and loss.ndim == 0:
-        out = loss[()]
+    res = finish_out(loss, luser, out) if red == RED_NONE else dt.type(value)
     if grad:
-        return out, finish_grad(g, guser)
-    return out
+        return res, finish_grad(g, guser)
+    return res
 
 
 @overload
@@ -401,25 +408,25 @@ def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLik
                   ignore_index: int = ..., reduction: Reduction = ...,
                   label_smoothing: float = ..., axis: int = ..., dim: Optional[int] = ...,
                   grad: Literal[False] = ..., grad_output: GradOutput = ...,
-                  grad_out: GradOut = ...) -> Output: ...
+                  grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
                   ignore_index: int = ..., reduction: Reduction = ...,
                   label_smoothing: float = ..., axis: int = ..., dim: Optional[int] = ...,
                   grad: Literal[True], grad_output: GradOutput = ...,
-                  grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                  grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
                   ignore_index: int = ..., reduction: Reduction = ...,
                   label_smoothing: float = ..., axis: int = ..., dim: Optional[int] = ...,
                   grad: bool = ..., grad_output: GradOutput = ...,
-                  grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                  grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = None, *,
                   ignore_index: int = -100, reduction: Reduction = "mean",
                   label_smoothing: float = 0.0, axis: int = AXIS1, dim: Optional[int] = None,
                   grad: bool = False, grad_output: GradOutput = None,
-                  grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                  grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Cross entropy between logits and class targets, as torch's ``F.cross_entropy``.
 
     ``l = -sum_c w_c q_c log softmax(input)_c`` per position, with ``q`` the
@@ -453,6 +460,7 @@ def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLik
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -467,12 +475,13 @@ def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLik
         If a target index is out of range (the message names the value and its
         position), the shapes do not fit, `weight` has the wrong size,
         `label_smoothing` is NaN or outside ``[0, 1]``, `ignore_index` is
-        outside the int64 range, `reduction` is unknown, or
-        `grad_output`/`grad_out` is given without ``grad=True`` or does not fit.
+        outside the int64 range, `reduction` is unknown,
+        `grad_output`/`grad_out` is given without ``grad=True`` or does not fit,
+        or `out` does not fit (or is given with a reduced loss).
     TypeError
         If `input` does not hold real numbers, index targets are not integers,
-        probability targets are not floating, `grad_out` has the wrong dtype,
-        or both `axis` and `dim` are given.
+        probability targets are not floating, `grad_out` or `out` has the
+        wrong dtype, or both `axis` and `dim` are given.
 
     Notes
     -----
@@ -498,36 +507,36 @@ def cross_entropy(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLik
     array([[-0.1072,  0.0876,  0.0196],
            [ 0.106 , -0.2119,  0.106 ]])
     """
-    if axis == 1 and dim is None and grad_output is None:
+    if axis == 1 and dim is None and grad_output is None and out is None:
         r = _ce.ce_fast(input, target, weight, ignore_index, label_smoothing, reduction, grad, 0,
                         nthreads(), grad_out)
         if r is not None:
             return r
     axis = pick_axis(axis, dim, 1)
     return _ce_impl("cross_entropy", input, target, weight, ignore_index, reduction,
-                    label_smoothing, axis, grad, grad_output, grad_out, False)
+                    label_smoothing, axis, grad, grad_output, grad_out, False, out)
 
 
 @overload
 def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
              ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
              dim: Optional[int] = ..., grad: Literal[False] = ..., grad_output: GradOutput = ...,
-             grad_out: GradOut = ...) -> Output: ...
+             grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
              ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
              dim: Optional[int] = ..., grad: Literal[True], grad_output: GradOutput = ...,
-             grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+             grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = ..., *,
              ignore_index: int = ..., reduction: Reduction = ..., axis: int = ...,
              dim: Optional[int] = ..., grad: bool = ..., grad_output: GradOutput = ...,
-             grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+             grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = None, *,
              ignore_index: int = -100, reduction: Reduction = "mean", axis: int = AXIS1,
              dim: Optional[int] = None, grad: bool = False, grad_output: GradOutput = None,
-             grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+             grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Negative log-likelihood of log-probabilities at class targets, as torch's ``F.nll_loss``.
 
     ``l = -w[y] * input[y]`` per position (``input`` holding log-probabilities,
@@ -553,6 +562,7 @@ def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = 
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -564,10 +574,12 @@ def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = 
     ------
     ValueError
         If a target index is out of range (named with its position), the shapes
-        do not fit, `weight` has the wrong size, `reduction` is unknown, or
-        `grad_output`/`grad_out` is given without ``grad=True`` or does not fit.
+        do not fit, `weight` has the wrong size, `reduction` is unknown,
+        `grad_output`/`grad_out` is given without ``grad=True`` or does not fit,
+        or `out` does not fit (or is given with a reduced loss).
     TypeError
-        If `input` does not hold real numbers or `target` is not integer.
+        If `input` does not hold real numbers, `target` is not integer, or
+        `out` is not an array of the compute dtype.
 
     Notes
     -----
@@ -587,11 +599,11 @@ def nll_loss(input: ArrayLike, target: ArrayLike, weight: Optional[ArrayLike] = 
     array([[-0.5,  0. ,  0. ],
            [ 0. , -0.5,  0. ]])
     """
-    if axis == 1 and dim is None and grad_output is None:
+    if axis == 1 and dim is None and grad_output is None and out is None:
         r = _ce.ce_fast(input, target, weight, ignore_index, 0.0, reduction, grad, 1,
                         nthreads(), grad_out)
         if r is not None:
             return r
     axis = pick_axis(axis, dim, 1)
     return _ce_impl("nll_loss", input, target, weight, ignore_index, reduction, 0.0, axis,
-                    grad, grad_output, grad_out, True)
+                    grad, grad_output, grad_out, True, out)

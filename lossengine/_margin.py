@@ -17,13 +17,14 @@ import numpy as np
 
 from ._docs import fill_doc
 from ._typing import (ArrayLike, DistanceFunction, FloatArray, GradOut, GradOutput, GradOuts,
-                      Grads2, Grads3, MaybeGrad, Output, Reduction, WithGrad)
+                      Grads2, Grads3, MaybeGrad, Out, Output, Reduction, WithGrad)
 from . import _core as _k
 from ._runtime import nthreads
 from ._validate import (AXIS1, RED_MEAN, RED_NONE, as_array, as_index_target,
                         check_no_grad_args, check_option, compute_dtype, contiguous,
-                        finish_grad, fixed_sum, grad_buffer, grad_output_none,
-                        grad_output_reduced, normalize_axis, pick_axis, reduction_code)
+                        finish_grad, finish_out, fixed_sum, grad_buffer, grad_output_none,
+                        grad_output_reduced, normalize_axis, out_dest, pick_axis,
+                        reduction_code, reject_out)
 
 _LE_ERR_TARGET_RANGE = 1
 _LE_ERR_NOMEM = 3
@@ -146,23 +147,25 @@ class _Grads:
         return out[0] if len(out) == 1 else tuple(out)
 
 
-def _loss_setup(red, grad, grad_output, out_shape, dt):
-    """(loss buffer or None, go scalar, go array or None)."""
+def _loss_setup(red, grad, grad_output, grad_out, out, out_shape, dt, inputs):
+    """(loss buffer or None, user out or None, go scalar, go array or None);
+    `out` is validated against `inputs` and `grad_out` here, before the
+    gradient buffers."""
+    reject_out(out, red)
     if red == RED_NONE:
-        loss = np.empty(out_shape, dtype=dt)
+        loss, luser, _ = out_dest(out, out_shape, dt, inputs,
+                                  grad_out=grad_out if grad else None)
         gs, ga = (grad_output_none(grad, grad_output, out_shape, dt) if grad else (1.0, None))
-        return loss, gs, (None if ga is None else ga.reshape(-1))
+        return loss, luser, gs, (None if ga is None else ga.reshape(-1))
     gs = grad_output_reduced(grad, grad_output) if grad else 1.0
-    return None, gs, None
+    return None, None, gs, None
 
 
-def _result(red, loss, value, dt, grads):
-    out = loss if red == RED_NONE else dt.type(value)
-    if red == RED_NONE and loss.ndim == 0:
-        out = loss[()]
+def _result(red, loss, luser, out, value, dt, grads):
+    res = finish_out(loss, luser, out) if red == RED_NONE else dt.type(value)
     if grads is not None:
-        return out, grads.finish()
-    return out
+        return res, grads.finish()
+    return res
 
 
 def _margin_value(margin, name="margin"):
@@ -181,7 +184,7 @@ def _eps_value(eps):
 # --------------------------------------------------------------------------
 # elementwise losses
 def _elementwise(what, kind, preds_in, pred_names, target, margin, reduction, grad,
-                 grad_output, grad_out, check_ndim):
+                 grad_output, grad_out, check_ndim, out):
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
     preds, scalars = _preds(preds_in, pred_names)
@@ -199,39 +202,39 @@ def _elementwise(what, kind, preds_in, pred_names, target, margin, reduction, gr
     xs = [_as_shape(a, shape, dt) for a in preds]
     tc = _as_shape(t, shape, dt)
     n = math.prod(shape)
-    loss, gs, ga = _loss_setup(red, grad, grad_output, shape, dt)
+    inputs = tuple(preds_in) + (target, grad_output)
+    loss, luser, gs, ga = _loss_setup(red, grad, grad_output, grad_out, out, shape, dt, inputs)
     grads = None
     if grad:
-        grads = _Grads(grad_out, preds, scalars, shape, dt,
-                       tuple(preds_in) + (target, grad_output))
+        grads = _Grads(grad_out, preds, scalars, shape, dt, inputs)
     kb = grads.kbufs if grads else [None, None]
     st, value = _k.melem(xs[0], xs[1] if len(xs) > 1 else None, tc, ga, loss, kb[0],
                          kb[1] if len(kb) > 1 else None, n, m, gs, kind, red,
                          nthreads())
     _raise_status(st, what)
-    return _result(red, loss, value, dt, grads)
+    return _result(red, loss, luser, out, value, dt, grads)
 
 
 @overload
 def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
                         margin: float = ..., reduction: Reduction = ...,
                         grad: Literal[False] = ..., grad_output: GradOutput = ...,
-                        grad_out: GradOuts = ...) -> Output: ...
+                        grad_out: GradOuts = ..., out: Out = ...) -> Output: ...
 @overload
 def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
                         margin: float = ..., reduction: Reduction = ..., grad: Literal[True],
                         grad_output: GradOutput = ...,
-                        grad_out: GradOuts = ...) -> WithGrad[Grads2]: ...
+                        grad_out: GradOuts = ..., out: Out = ...) -> WithGrad[Grads2]: ...
 @overload
 def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
                         margin: float = ..., reduction: Reduction = ..., grad: bool = ...,
                         grad_output: GradOutput = ...,
-                        grad_out: GradOuts = ...) -> MaybeGrad[Grads2]: ...
+                        grad_out: GradOuts = ..., out: Out = ...) -> MaybeGrad[Grads2]: ...
 @fill_doc
 def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
                         margin: float = 0.0, reduction: Reduction = "mean", grad: bool = False,
                         grad_output: GradOutput = None,
-                        grad_out: GradOuts = None) -> MaybeGrad[Grads2]:
+                        grad_out: GradOuts = None, out: Out = None) -> MaybeGrad[Grads2]:
     """Ranking loss ``max(0, -target * (input1 - input2) + margin)`` (``F.margin_ranking_loss``).
 
     The three arrays must have the same number of dimensions (Python scalars
@@ -250,6 +253,7 @@ def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike,
     %(grad)s
     %(grad_output)s
     %(grad_outs)s
+    %(out)s
 
     Returns
     -------
@@ -283,28 +287,29 @@ def margin_ranking_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike,
     """
     return _elementwise("margin_ranking_loss", _MG_RANKING, [input1, input2],
                         ["input1", "input2"], target, margin, reduction, grad, grad_output,
-                        grad_out, True)
+                        grad_out, True, out)
 
 
 @overload
 def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float = ...,
                          reduction: Reduction = ..., grad: Literal[False] = ...,
-                         grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+                         grad_output: GradOutput = ..., grad_out: GradOut = ...,
+                         out: Out = ...) -> Output: ...
 @overload
 def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float = ...,
                          reduction: Reduction = ..., grad: Literal[True],
                          grad_output: GradOutput = ...,
-                         grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                         grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float = ...,
                          reduction: Reduction = ..., grad: bool = ...,
                          grad_output: GradOutput = ...,
-                         grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                         grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float = 1.0,
                          reduction: Reduction = "mean", grad: bool = False,
                          grad_output: GradOutput = None,
-                         grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                         grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Hinge embedding loss, as torch's ``F.hinge_embedding_loss``.
 
     ``input`` where ``target == 1``, ``max(0, margin - input)`` where
@@ -322,6 +327,7 @@ def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float =
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -354,7 +360,7 @@ def hinge_embedding_loss(input: ArrayLike, target: ArrayLike, *, margin: float =
     array([ 0.5, -0.5])
     """
     return _elementwise("hinge_embedding_loss", _MG_HINGE, [input], ["input"], target, margin,
-                        reduction, grad, grad_output, grad_out, False)
+                        reduction, grad, grad_output, grad_out, False, out)
 
 
 # --------------------------------------------------------------------------
@@ -378,22 +384,22 @@ def _target_error(what, t, bad, shape, C, lo):
 def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = ..., margin: float = ...,
                       weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
                       grad: Literal[False] = ..., grad_output: GradOutput = ...,
-                      grad_out: GradOut = ...) -> Output: ...
+                      grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = ..., margin: float = ...,
                       weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
                       grad: Literal[True], grad_output: GradOutput = ...,
-                      grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                      grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = ..., margin: float = ...,
                       weight: Optional[ArrayLike] = ..., *, reduction: Reduction = ...,
                       grad: bool = ..., grad_output: GradOutput = ...,
-                      grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                      grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = 1, margin: float = 1.0,
                       weight: Optional[ArrayLike] = None, *, reduction: Reduction = "mean",
                       grad: bool = False, grad_output: GradOutput = None,
-                      grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                      grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Multi-class hinge loss, as torch's ``F.multi_margin_loss``.
 
     ``l_n = sum_{i != y} w_y * max(0, margin - x_y + x_i)**p / C``; a term counts
@@ -416,6 +422,7 @@ def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = 1, margin: f
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -470,35 +477,37 @@ def multi_margin_loss(input: ArrayLike, target: ArrayLike, p: int = 1, margin: f
         w = contiguous(wa, dt)
     out_shape = (N,) if t.ndim > 0 else ()
     xc = contiguous(x, dt).reshape(N, C)
-    loss, gs, ga = _loss_setup(red, grad, grad_output, out_shape, dt)
+    inputs = (input, target, weight, grad_output)
+    loss, luser, gs, ga = _loss_setup(red, grad, grad_output, grad_out, out, out_shape, dt,
+                                      inputs)
     grads = None
     if grad:
-        grads = _Grads(grad_out, [x], [False], x.shape, dt, (input, target, weight, grad_output))
+        grads = _Grads(grad_out, [x], [False], x.shape, dt, inputs)
     g = grads.kbufs[0].reshape(N, C) if grads else None
     st, value, bad = _k.mrow(xc, t.reshape(-1), w, ga, loss, g, N, C, m, gs, int(p), _MR_MULTI,
                              red, nthreads())
     if st == _LE_ERR_TARGET_RANGE:
         _target_error(what, t, bad, t.shape, C, 0)
     _raise_status(st, what)
-    return _result(red, loss, value, dt, grads)
+    return _result(red, loss, luser, out, value, dt, grads)
 
 
 @overload
 def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
                            grad: Literal[False] = ..., grad_output: GradOutput = ...,
-                           grad_out: GradOut = ...) -> Output: ...
+                           grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
                            grad: Literal[True], grad_output: GradOutput = ...,
-                           grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                           grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
                            grad: bool = ..., grad_output: GradOutput = ...,
-                           grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                           grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
                            grad: bool = False, grad_output: GradOutput = None,
-                           grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                           grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Multi-label hinge loss, as torch's ``F.multilabel_margin_loss``.
 
     ``l_n = sum_{j in Y} sum_{k not in Y} max(0, 1 - (x_{y_j} - x_k)) / C`` where
@@ -515,6 +524,7 @@ def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Re
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -559,17 +569,19 @@ def multilabel_margin_loss(input: ArrayLike, target: ArrayLike, *, reduction: Re
                          f"size: {list(x.shape)}")
     out_shape = (N,) if x.ndim == 2 else ()
     xc = contiguous(x, dt).reshape(N, C)
-    loss, gs, ga = _loss_setup(red, grad, grad_output, out_shape, dt)
+    inputs = (input, target, grad_output)
+    loss, luser, gs, ga = _loss_setup(red, grad, grad_output, grad_out, out, out_shape, dt,
+                                      inputs)
     grads = None
     if grad:
-        grads = _Grads(grad_out, [x], [False], x.shape, dt, (input, target, grad_output))
+        grads = _Grads(grad_out, [x], [False], x.shape, dt, inputs)
     g = grads.kbufs[0].reshape(N, C) if grads else None
     st, value, bad = _k.mrow(xc, t.reshape(N, C), None, ga, loss, g, N, C, 1.0, gs, 1,
                              _MR_MULTILABEL, red, nthreads())
     if st == _LE_ERR_TARGET_RANGE:
         _target_error(what, t, bad, t.shape, C, -1)
     _raise_status(st, what)
-    return _result(red, loss, value, dt, grads)
+    return _result(red, loss, luser, out, value, dt, grads)
 
 
 # --------------------------------------------------------------------------
@@ -585,22 +597,22 @@ def _rows(shape):
 def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
                           margin: float = ..., reduction: Reduction = ...,
                           grad: Literal[False] = ..., grad_output: GradOutput = ...,
-                          grad_out: GradOuts = ...) -> Output: ...
+                          grad_out: GradOuts = ..., out: Out = ...) -> Output: ...
 @overload
 def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
                           margin: float = ..., reduction: Reduction = ..., grad: Literal[True],
                           grad_output: GradOutput = ...,
-                          grad_out: GradOuts = ...) -> WithGrad[Grads2]: ...
+                          grad_out: GradOuts = ..., out: Out = ...) -> WithGrad[Grads2]: ...
 @overload
 def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
                           margin: float = ..., reduction: Reduction = ..., grad: bool = ...,
                           grad_output: GradOutput = ...,
-                          grad_out: GradOuts = ...) -> MaybeGrad[Grads2]: ...
+                          grad_out: GradOuts = ..., out: Out = ...) -> MaybeGrad[Grads2]: ...
 @fill_doc
 def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *,
                           margin: float = 0.0, reduction: Reduction = "mean", grad: bool = False,
                           grad_output: GradOutput = None,
-                          grad_out: GradOuts = None) -> MaybeGrad[Grads2]:
+                          grad_out: GradOuts = None, out: Out = None) -> MaybeGrad[Grads2]:
     """Cosine embedding loss, as torch's ``F.cosine_embedding_loss``.
 
     ``1 - cos`` where ``target == 1``, ``max(0, cos - margin)`` where
@@ -619,6 +631,7 @@ def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLik
     %(grad)s
     %(grad_output)s
     %(grad_outs)s
+    %(out)s
 
     Returns
     -------
@@ -673,15 +686,17 @@ def cosine_embedding_loss(input1: ArrayLike, input2: ArrayLike, target: ArrayLik
     tc = _as_shape(t.reshape(-1), (N,), dt)
     xs = [_as_shape(a, shape, dt) for a in preds]
     out_shape = (N,) if want == 2 else ()
-    loss, gs, ga = _loss_setup(red, grad, grad_output, out_shape, dt)
+    inputs = (input1, input2, target, grad_output)
+    loss, luser, gs, ga = _loss_setup(red, grad, grad_output, grad_out, out, out_shape, dt,
+                                      inputs)
     grads = None
     if grad:
-        grads = _Grads(grad_out, preds, scalars, shape, dt, (input1, input2, target, grad_output))
+        grads = _Grads(grad_out, preds, scalars, shape, dt, inputs)
     kb = grads.kbufs if grads else [None, None]
     st, value = _k.emb(xs[0], xs[1], None, tc, ga, loss, kb[0], kb[1], None, N, D, _DIST_COS,
                        2.0, 0.0, 0.0, 1.0, m, gs, _EMB_COSEMB, 0, red, nthreads())
     _raise_status(st, what)
-    return _result(red, loss, value, dt, grads)
+    return _result(red, loss, luser, out, value, dt, grads)
 
 
 def _check_triplet(what, margin, preds):
@@ -697,7 +712,7 @@ def _check_triplet(what, margin, preds):
 
 
 def _triplet(what, anchor, positive, negative, margin, dist, p, eps, doff, dscale, swap,
-             red, grad, grad_output, grad_out, axis=None):
+             red, grad, grad_output, grad_out, out, axis=None):
     names = ["anchor", "positive", "negative"]
     preds, scalars = _preds([anchor, positive, negative], names)
     m = _check_triplet(what, margin, preds)
@@ -713,42 +728,44 @@ def _triplet(what, anchor, positive, negative, margin, dist, p, eps, doff, dscal
         xs = [_as_shape(a, shape, dt) for a in preds]
         out_shape = shape[:-1]
     N, D = _rows(xs[0].shape)
-    loss, gs, ga = _loss_setup(red, grad, grad_output, out_shape, dt)
+    inputs = (anchor, positive, negative, grad_output)
+    loss, luser, gs, ga = _loss_setup(red, grad, grad_output, grad_out, out, out_shape, dt,
+                                      inputs)
     grads = None
     if grad:
-        grads = _Grads(grad_out, preds, scalars, shape, dt,
-                       (anchor, positive, negative, grad_output), move)
+        grads = _Grads(grad_out, preds, scalars, shape, dt, inputs, move)
     kb = grads.kbufs if grads else [None, None, None]
     st, value = _k.emb(xs[0], xs[1], xs[2], None, ga, loss, kb[0], kb[1], kb[2], N, D, dist,
                        p, eps, doff, dscale, m, gs, _EMB_TRIPLET, 1 if swap else 0, red,
                        nthreads())
     _raise_status(st, what)
-    return _result(red, loss, value, dt, grads)
+    return _result(red, loss, luser, out, value, dt, grads)
 
 
 @overload
 def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
                         margin: float = ..., p: float = ..., eps: float = ..., swap: bool = ...,
                         reduction: Reduction = ..., grad: Literal[False] = ...,
-                        grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+                        grad_output: GradOutput = ..., grad_out: GradOuts = ...,
+                        out: Out = ...) -> Output: ...
 @overload
 def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
                         margin: float = ..., p: float = ..., eps: float = ..., swap: bool = ...,
                         reduction: Reduction = ..., grad: Literal[True],
                         grad_output: GradOutput = ...,
-                        grad_out: GradOuts = ...) -> WithGrad[Grads3]: ...
+                        grad_out: GradOuts = ..., out: Out = ...) -> WithGrad[Grads3]: ...
 @overload
 def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
                         margin: float = ..., p: float = ..., eps: float = ..., swap: bool = ...,
                         reduction: Reduction = ..., grad: bool = ...,
                         grad_output: GradOutput = ...,
-                        grad_out: GradOuts = ...) -> MaybeGrad[Grads3]: ...
+                        grad_out: GradOuts = ..., out: Out = ...) -> MaybeGrad[Grads3]: ...
 @fill_doc
 def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *,
                         margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
                         reduction: Reduction = "mean", grad: bool = False,
                         grad_output: GradOutput = None,
-                        grad_out: GradOuts = None) -> MaybeGrad[Grads3]:
+                        grad_out: GradOuts = None, out: Out = None) -> MaybeGrad[Grads3]:
     """Triplet loss ``max(margin + d(a, p) - d(a, n), 0)``, as torch's ``F.triplet_margin_loss``.
 
     ``d(x, y) = ||x - y + eps||_p`` over the last axis (:func:`pairwise_distance`:
@@ -770,6 +787,7 @@ def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayL
     %(grad)s
     %(grad_output)s
     %(grad_outs)s
+    %(out)s
 
     Returns
     -------
@@ -806,7 +824,7 @@ def triplet_margin_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayL
     pv = _p_value(p)
     e = _eps_value(eps)
     return _triplet("triplet_margin_loss", anchor, positive, negative, margin, _DIST_PNORM, pv,
-                    e, 0.0, 1.0, bool(swap), red, grad, grad_output, grad_out)
+                    e, 0.0, 1.0, bool(swap), red, grad, grad_output, grad_out, out)
 
 
 def _resolve_distance(fn, ndim):
@@ -855,28 +873,31 @@ def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, ne
                                       margin: float = ..., swap: bool = ...,
                                       reduction: Reduction = ..., grad: Literal[False] = ...,
                                       grad_output: GradOutput = ...,
-                                      grad_out: GradOuts = ...) -> Output: ...
+                                      grad_out: GradOuts = ..., out: Out = ...) -> Output: ...
 @overload
 def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike,
                                       *, distance_function: DistanceFunction = ...,
                                       margin: float = ..., swap: bool = ...,
                                       reduction: Reduction = ..., grad: Literal[True],
                                       grad_output: GradOutput = ...,
-                                      grad_out: GradOuts = ...) -> WithGrad[Grads3]: ...
+                                      grad_out: GradOuts = ...,
+                                      out: Out = ...) -> WithGrad[Grads3]: ...
 @overload
 def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike,
                                       *, distance_function: DistanceFunction = ...,
                                       margin: float = ..., swap: bool = ...,
                                       reduction: Reduction = ..., grad: bool = ...,
                                       grad_output: GradOutput = ...,
-                                      grad_out: GradOuts = ...) -> MaybeGrad[Grads3]: ...
+                                      grad_out: GradOuts = ...,
+                                      out: Out = ...) -> MaybeGrad[Grads3]: ...
 @fill_doc
 def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike,
                                       *, distance_function: DistanceFunction = None,
                                       margin: float = 1.0, swap: bool = False,
                                       reduction: Reduction = "mean", grad: bool = False,
                                       grad_output: GradOutput = None,
-                                      grad_out: GradOuts = None) -> MaybeGrad[Grads3]:
+                                      grad_out: GradOuts = None,
+                                      out: Out = None) -> MaybeGrad[Grads3]:
     """Triplet loss with a chosen distance, as torch's ``F.triplet_margin_with_distance_loss``.
 
     ``max(margin + d(a, p) - d(a, n), 0)``, `swap` as in
@@ -902,6 +923,7 @@ def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, ne
     %(grad)s
     %(grad_output)s
     %(grad_outs)s
+    %(out)s
 
     Returns
     -------
@@ -936,12 +958,13 @@ def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, ne
     what = "triplet_margin_with_distance_loss"
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
+    reject_out(out, red)
     ndim = np.ndim(anchor)
     spec = _resolve_distance(distance_function, ndim)
     if spec is not None:
         dist, p, eps, doff, dscale, axis = spec
         return _triplet(what, anchor, positive, negative, margin, dist, p, eps, doff, dscale,
-                        bool(swap), red, grad, grad_output, grad_out, axis)
+                        bool(swap), red, grad, grad_output, grad_out, out, axis)
     if not callable(distance_function):
         raise TypeError(f"{what}: distance_function must be None, a distance name or a "
                         f"callable, got {type(distance_function).__name__}")
@@ -964,8 +987,10 @@ def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, ne
     with np.errstate(invalid="ignore"):
         l = np.maximum(m + dpos.astype(np.float64) - dneg.astype(np.float64), 0.0)
     if red == RED_NONE:
-        out = l.astype(dt)
-        return out[()] if out.ndim == 0 else out
+        # nothing is written before this check: the shape is the callable's
+        buf, luser, _ = out_dest(out, l.shape, dt, (anchor, positive, negative))
+        buf[...] = l
+        return finish_out(buf, luser, out)
     s = fixed_sum(l)        # C order: the same bits whatever layout the callable returns
     return dt.type(s / l.size if red == RED_MEAN else s)
 
@@ -975,19 +1000,20 @@ def triplet_margin_with_distance_loss(anchor: ArrayLike, positive: ArrayLike, ne
 @overload
 def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = ..., eps: float = ...,
                       keepdim: bool = ..., grad: Literal[False] = ...,
-                      grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+                      grad_output: GradOutput = ..., grad_out: GradOuts = ...,
+                      out: Out = ...) -> Output: ...
 @overload
 def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = ..., eps: float = ...,
                       keepdim: bool = ..., grad: Literal[True], grad_output: GradOutput = ...,
-                      grad_out: GradOuts = ...) -> WithGrad[Grads2]: ...
+                      grad_out: GradOuts = ..., out: Out = ...) -> WithGrad[Grads2]: ...
 @overload
 def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = ..., eps: float = ...,
                       keepdim: bool = ..., grad: bool = ..., grad_output: GradOutput = ...,
-                      grad_out: GradOuts = ...) -> MaybeGrad[Grads2]: ...
+                      grad_out: GradOuts = ..., out: Out = ...) -> MaybeGrad[Grads2]: ...
 @fill_doc
 def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False, grad: bool = False, grad_output: GradOutput = None,
-                      grad_out: GradOuts = None) -> MaybeGrad[Grads2]:
+                      grad_out: GradOuts = None, out: Out = None) -> MaybeGrad[Grads2]:
     """Distance ``||x1 - x2 + eps||_p`` over the last axis, as torch's ``F.pairwise_distance``.
 
     `eps` is added to the difference (torch's definition); any real `p`,
@@ -1006,6 +1032,7 @@ def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = 2.0, eps: floa
     %(grad)s
     %(grad_output_act)s
     %(grad_outs)s
+    %(out)s
 
     Returns
     -------
@@ -1045,12 +1072,12 @@ def pairwise_distance(x1: ArrayLike, x2: ArrayLike, *, p: float = 2.0, eps: floa
     N, D = _rows(shape)
     out_shape = shape[:-1] + ((1,) if keepdim and shape else ())
     return _pair(what, preds, scalars, xs, shape, None, out_shape, N, D, _DIST_PNORM, pv, e,
-                 dt, grad, grad_output, grad_out, (x1, x2, grad_output))
+                 dt, grad, grad_output, grad_out, (x1, x2, grad_output), out)
 
 
 def _pair(what, preds, scalars, xs, shape, move, out_shape, N, D, dist, p, eps, dt, grad,
-          grad_output, grad_out, inputs):
-    y = np.empty(out_shape, dtype=dt)
+          grad_output, grad_out, inputs, out):
+    y, yuser, _ = out_dest(out, out_shape, dt, inputs, grad_out=grad_out if grad else None)
     gs, ga, grads = 1.0, None, None
     if grad:
         gs, ga = grad_output_none(grad, grad_output, out_shape, dt)
@@ -1061,29 +1088,30 @@ def _pair(what, preds, scalars, xs, shape, move, out_shape, N, D, dist, p, eps, 
     st, _ = _k.emb(xs[0], xs[1], None, None, ga, y, kb[0], kb[1], None, N, D, dist, p, eps,
                    0.0, 1.0, 0.0, gs, _EMB_PAIR, 0, RED_NONE, nthreads())
     _raise_status(st, what)
-    out = y[()] if y.ndim == 0 else y
+    res = finish_out(y, yuser, out)
     if grad:
-        return out, grads.finish()
-    return out
+        return res, grads.finish()
+    return res
 
 
 @overload
 def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = ..., eps: float = ...,
                       dim: Optional[int] = ..., grad: Literal[False] = ...,
-                      grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+                      grad_output: GradOutput = ..., grad_out: GradOuts = ...,
+                      out: Out = ...) -> Output: ...
 @overload
 def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = ..., eps: float = ...,
                       dim: Optional[int] = ..., grad: Literal[True], grad_output: GradOutput = ...,
-                      grad_out: GradOuts = ...) -> WithGrad[Grads2]: ...
+                      grad_out: GradOuts = ..., out: Out = ...) -> WithGrad[Grads2]: ...
 @overload
 def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = ..., eps: float = ...,
                       dim: Optional[int] = ..., grad: bool = ..., grad_output: GradOutput = ...,
-                      grad_out: GradOuts = ...) -> MaybeGrad[Grads2]: ...
+                      grad_out: GradOuts = ..., out: Out = ...) -> MaybeGrad[Grads2]: ...
 @fill_doc
 def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = AXIS1, eps: float = 1e-8,
                       dim: Optional[int] = None, grad: bool = False,
                       grad_output: GradOutput = None,
-                      grad_out: GradOuts = None) -> MaybeGrad[Grads2]:
+                      grad_out: GradOuts = None, out: Out = None) -> MaybeGrad[Grads2]:
     """Cosine similarity along an axis, as torch 2.13's ``F.cosine_similarity``.
 
     ``sum((x1 / max(||x1||, eps)) * (x2 / max(||x2||, eps)))``, each norm
@@ -1102,6 +1130,7 @@ def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = AXIS1, eps: f
     %(grad)s
     %(grad_output_act)s
     %(grad_outs)s
+    %(out)s
 
     Returns
     -------
@@ -1152,5 +1181,5 @@ def cosine_similarity(x1: ArrayLike, x2: ArrayLike, *, axis: int = AXIS1, eps: f
     N, D = _rows(kshape)
     out_shape = kshape[:-1]
     return _pair(what, preds, scalars, xs, shape, move, out_shape, N, D, _DIST_COS, 2.0, e, dt,
-                 grad, grad_output, grad_out, (x1, x2, grad_output))
+                 grad, grad_output, grad_out, (x1, x2, grad_output), out)
 

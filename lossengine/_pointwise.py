@@ -18,14 +18,14 @@ from typing import Literal, Optional, overload
 import numpy as np
 
 from ._docs import fill_doc
-from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, GradOuts, MaybeGrad, Output,
-                      Reduction, VarGrads, WithGrad)
+from ._typing import (ArrayLike, FloatArray, GradOut, GradOutput, GradOuts, MaybeGrad, Out,
+                      Output, Reduction, VarGrads, WithGrad)
 from . import _core as _k
 from ._runtime import nthreads
 from ._validate import (STREAM_GRAD, STREAM_LOSS, RED_MEAN, RED_NONE, RED_SUM, as_array,
                         check_no_grad_args, check_option, compute_dtype, contiguous,
-                        finish_grad, fixed_sum, grad_dest, grad_output_none,
-                        grad_output_reduced, new_output, reduction_code)
+                        finish_grad, finish_out, fixed_sum, grad_dest, grad_output_none,
+                        grad_output_reduced, new_output, out_dest, reduction_code, reject_out)
 
 _L1, _MSE, _SMOOTH_L1, _HUBER, _POISSON_LOG, _POISSON_LIN, _KL, _KL_LOG, _GAUSS = range(9)
 _LE_ERR_VALUE_RANGE = 2
@@ -96,9 +96,9 @@ def _finish(kbuf, user, needs_sum, pshape, out_shape=None):
     return user
 
 
-def _result(red, loss, value, dt):
+def _result(red, loss, luser, out, value, dt):
     if red == RED_NONE:
-        return loss[()] if loss.ndim == 0 else loss
+        return finish_out(loss, luser, out)
     return dt.type(value)
 
 
@@ -111,8 +111,9 @@ def _warn_size(x, t):
 
 def _two_array_loss(name, op, input, target, red, weight, grad, grad_output, grad_out,
                     p1=0.0, p2=0.0, full=0, warn=False, weight_mean_sum=False,
-                    batch_denom=None):
+                    batch_denom=None, out=None):
     check_no_grad_args(grad, grad_output, grad_out)
+    reject_out(out, red)
     x = as_array(input, "input")
     t = as_array(target, "target")
     dt = compute_dtype(x)
@@ -137,9 +138,10 @@ def _two_array_loss(name, op, input, target, red, weight, grad, grad_output, gra
         denom = float(batch_denom)
     elif weight_mean_sum and w is not None and red == RED_MEAN:
         denom = fixed_sum(w)         # the same bits for any layout of weight
-    loss, stream = None, 0
+    loss, luser, stream = None, None, 0
     if red == RED_NONE:
-        loss, resident = new_output(bshape, dt)
+        loss, luser, resident = out_dest(out, bshape, dt, (input, target, weight, grad_output),
+                                         grad_out=grad_out if grad else None)
         stream |= STREAM_LOSS if resident else 0
     gscalar, garr, g, guser, need_sum = 1.0, None, None, None, False
     if grad:
@@ -153,28 +155,28 @@ def _two_array_loss(name, op, input, target, red, weight, grad, grad_output, gra
     st, value = _k.pw(op, xc, tc, wc, None, garr, loss, g, None, full, p1, p2, gscalar, denom,
                       red, nthreads(), stream)
     _raise_status(st, name)
-    out = _result(red, loss, value, dt)
+    res = _result(red, loss, luser, out, value, dt)
     if grad:
-        return out, _finish(g, guser, need_sum, x.shape)
-    return out
+        return res, _finish(g, guser, need_sum, x.shape)
+    return res
 
 
 @overload
 def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
             weight: Optional[ArrayLike] = ..., grad: Literal[False] = ...,
-            grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+            grad_output: GradOutput = ..., grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
             weight: Optional[ArrayLike] = ..., grad: Literal[True], grad_output: GradOutput = ...,
-            grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+            grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
             weight: Optional[ArrayLike] = ..., grad: bool = ..., grad_output: GradOutput = ...,
-            grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+            grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
             weight: Optional[ArrayLike] = None, grad: bool = False, grad_output: GradOutput = None,
-            grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+            grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Absolute error ``|input - target|``, as torch's ``F.l1_loss``.
 
     The gradient is ``sign(input - target)``, 0 where they are equal (torch's
@@ -194,6 +196,7 @@ def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -224,25 +227,26 @@ def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean
     """
     red = reduction_code(reduction)
     return _two_array_loss("l1_loss", _L1, input, target, red, weight, grad, grad_output,
-                           grad_out, warn=True, weight_mean_sum=True)
+                           grad_out, warn=True, weight_mean_sum=True, out=out)
 
 
 @overload
 def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
              weight: Optional[ArrayLike] = ..., grad: Literal[False] = ...,
-             grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+             grad_output: GradOutput = ..., grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
              weight: Optional[ArrayLike] = ..., grad: Literal[True], grad_output: GradOutput = ...,
-             grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+             grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
              weight: Optional[ArrayLike] = ..., grad: bool = ..., grad_output: GradOutput = ...,
-             grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+             grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
              weight: Optional[ArrayLike] = None, grad: bool = False,
-             grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+             grad_output: GradOutput = None, grad_out: GradOut = None,
+             out: Out = None) -> MaybeGrad[FloatArray]:
     """Squared error ``(input - target)**2``, as torch's ``F.mse_loss``.
 
     The gradient is ``2 (input - target)`` (divided by the count for 'mean').
@@ -261,6 +265,7 @@ def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mea
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -291,25 +296,25 @@ def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mea
     """
     red = reduction_code(reduction)
     return _two_array_loss("mse_loss", _MSE, input, target, red, weight, grad, grad_output,
-                           grad_out, warn=True, weight_mean_sum=True)
+                           grad_out, warn=True, weight_mean_sum=True, out=out)
 
 
 @overload
 def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
                    beta: float = ..., grad: Literal[False] = ..., grad_output: GradOutput = ...,
-                   grad_out: GradOut = ...) -> Output: ...
+                   grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
                    beta: float = ..., grad: Literal[True], grad_output: GradOutput = ...,
-                   grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                   grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
                    beta: float = ..., grad: bool = ..., grad_output: GradOutput = ...,
-                   grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                   grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
                    beta: float = 1.0, grad: bool = False, grad_output: GradOutput = None,
-                   grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                   grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Smooth L1 loss, as torch's ``F.smooth_l1_loss``.
 
     ``0.5 z**2 / beta`` where ``z = |input - target| < beta``, else
@@ -328,6 +333,7 @@ def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction 
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -363,26 +369,29 @@ def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction 
                          f"beta={beta!r}")
     op = _L1 if beta == 0 else _SMOOTH_L1
     return _two_array_loss("smooth_l1_loss", op, input, target, red, None, grad, grad_output,
-                           grad_out, p1=beta, warn=True)
+                           grad_out, p1=beta, warn=True, out=out)
 
 
 @overload
 def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
                delta: float = ..., weight: Optional[ArrayLike] = ..., grad: Literal[False] = ...,
-               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> Output: ...
+               grad_output: GradOutput = ..., grad_out: GradOut = ...,
+               out: Out = ...) -> Output: ...
 @overload
 def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
                delta: float = ..., weight: Optional[ArrayLike] = ..., grad: Literal[True],
-               grad_output: GradOutput = ..., grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+               grad_output: GradOutput = ..., grad_out: GradOut = ...,
+               out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = ...,
                delta: float = ..., weight: Optional[ArrayLike] = ..., grad: bool = ...,
                grad_output: GradOutput = ...,
-               grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+               grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "mean",
                delta: float = 1.0, weight: Optional[ArrayLike] = None, grad: bool = False,
-               grad_output: GradOutput = None, grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+               grad_output: GradOutput = None, grad_out: GradOut = None,
+               out: Out = None) -> MaybeGrad[FloatArray]:
     """Huber loss, as torch's ``F.huber_loss``.
 
     ``0.5 z**2`` where ``z = |input - target| < delta``, else
@@ -404,6 +413,7 @@ def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "m
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -438,29 +448,29 @@ def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: Reduction = "m
         raise ValueError(f"huber_loss does not support non-positive values for delta, got "
                          f"delta={delta!r}")
     return _two_array_loss("huber_loss", _HUBER, input, target, red, weight, grad, grad_output,
-                           grad_out, p1=delta, warn=True)
+                           grad_out, p1=delta, warn=True, out=out)
 
 
 @overload
 def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = ...,
                      full: bool = ..., eps: float = ..., reduction: Reduction = ...,
                      grad: Literal[False] = ..., grad_output: GradOutput = ...,
-                     grad_out: GradOut = ...) -> Output: ...
+                     grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = ...,
                      full: bool = ..., eps: float = ..., reduction: Reduction = ...,
                      grad: Literal[True], grad_output: GradOutput = ...,
-                     grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+                     grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = ...,
                      full: bool = ..., eps: float = ..., reduction: Reduction = ...,
                      grad: bool = ..., grad_output: GradOutput = ...,
-                     grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+                     grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = True,
                      full: bool = False, eps: float = 1e-8, reduction: Reduction = "mean",
                      grad: bool = False, grad_output: GradOutput = None,
-                     grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+                     grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Poisson negative log likelihood, as torch's ``F.poisson_nll_loss``.
 
     ``exp(input) - target * input`` (``log_input=True``) or
@@ -483,6 +493,7 @@ def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = T
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -515,7 +526,7 @@ def poisson_nll_loss(input: ArrayLike, target: ArrayLike, *, log_input: bool = T
     eps = check_option(eps, "eps", 0.0)
     op = _POISSON_LOG if log_input else _POISSON_LIN
     return _two_array_loss("poisson_nll_loss", op, input, target, red, None, grad, grad_output,
-                           grad_out, p1=eps, full=1 if full else 0)
+                           grad_out, p1=eps, full=1 if full else 0, out=out)
 
 
 _KL_MEAN_WARNING = ("reduction: 'mean' divides the total loss by both the batch size and the "
@@ -528,22 +539,22 @@ _KL_MEAN_WARNING = ("reduction: 'mean' divides the total loss by both the batch 
 def kl_div(input: ArrayLike, target: ArrayLike, *,
            reduction: Literal["none", "mean", "sum", "batchmean"] = ..., log_target: bool = ...,
            grad: Literal[False] = ..., grad_output: GradOutput = ...,
-           grad_out: GradOut = ...) -> Output: ...
+           grad_out: GradOut = ..., out: Out = ...) -> Output: ...
 @overload
 def kl_div(input: ArrayLike, target: ArrayLike, *,
            reduction: Literal["none", "mean", "sum", "batchmean"] = ..., log_target: bool = ...,
            grad: Literal[True], grad_output: GradOutput = ...,
-           grad_out: GradOut = ...) -> WithGrad[FloatArray]: ...
+           grad_out: GradOut = ..., out: Out = ...) -> WithGrad[FloatArray]: ...
 @overload
 def kl_div(input: ArrayLike, target: ArrayLike, *,
            reduction: Literal["none", "mean", "sum", "batchmean"] = ..., log_target: bool = ...,
            grad: bool = ..., grad_output: GradOutput = ...,
-           grad_out: GradOut = ...) -> MaybeGrad[FloatArray]: ...
+           grad_out: GradOut = ..., out: Out = ...) -> MaybeGrad[FloatArray]: ...
 @fill_doc
 def kl_div(input: ArrayLike, target: ArrayLike, *,
            reduction: Literal["none", "mean", "sum", "batchmean"] = "mean",
            log_target: bool = False, grad: bool = False, grad_output: GradOutput = None,
-           grad_out: GradOut = None) -> MaybeGrad[FloatArray]:
+           grad_out: GradOut = None, out: Out = None) -> MaybeGrad[FloatArray]:
     """Kullback-Leibler divergence terms, as torch's ``F.kl_div``.
 
     ``target * (log(target) - input)`` for log-probabilities `input`, with
@@ -567,6 +578,7 @@ def kl_div(input: ArrayLike, target: ArrayLike, *,
     %(grad)s
     %(grad_output)s
     %(grad_out)s
+    %(out)s
 
     Returns
     -------
@@ -609,7 +621,7 @@ def kl_div(input: ArrayLike, target: ArrayLike, *,
             code, batch = RED_MEAN, shape0[0]
     op = _KL_LOG if log_target else _KL
     return _two_array_loss("kl_div", op, input, target, code, None, grad, grad_output,
-                           grad_out, batch_denom=batch)
+                           grad_out, batch_denom=batch, out=out)
 
 
 def _is_scalar_var(var):
@@ -619,22 +631,23 @@ def _is_scalar_var(var):
 @overload
 def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, full: bool = ...,
                       eps: float = ..., reduction: Reduction = ..., grad: Literal[False] = ...,
-                      grad_output: GradOutput = ..., grad_out: GradOuts = ...) -> Output: ...
+                      grad_output: GradOutput = ..., grad_out: GradOuts = ...,
+                      out: Out = ...) -> Output: ...
 @overload
 def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, full: bool = ...,
                       eps: float = ..., reduction: Reduction = ..., grad: Literal[True],
                       grad_output: GradOutput = ...,
-                      grad_out: GradOuts = ...) -> WithGrad[VarGrads]: ...
+                      grad_out: GradOuts = ..., out: Out = ...) -> WithGrad[VarGrads]: ...
 @overload
 def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, full: bool = ...,
                       eps: float = ..., reduction: Reduction = ..., grad: bool = ...,
                       grad_output: GradOutput = ...,
-                      grad_out: GradOuts = ...) -> MaybeGrad[VarGrads]: ...
+                      grad_out: GradOuts = ..., out: Out = ...) -> MaybeGrad[VarGrads]: ...
 @fill_doc
 def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, full: bool = False,
                       eps: float = 1e-6, reduction: Reduction = "mean", grad: bool = False,
                       grad_output: GradOutput = None,
-                      grad_out: GradOuts = None) -> MaybeGrad[VarGrads]:
+                      grad_out: GradOuts = None, out: Out = None) -> MaybeGrad[VarGrads]:
     """Gaussian negative log likelihood, as torch's ``F.gaussian_nll_loss``.
 
     ``0.5 * (log(v) + (input - target)**2 / v)`` (plus ``0.5 * log(2 pi)`` with
@@ -662,6 +675,7 @@ def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, fu
         Only with ``grad=True``: ``(input buffer, var buffer)``, either may be
         None (the var buffer must be None for a Python-number `var`); checked
         before anything is written and returned as the gradients.
+    %(out)s
 
     Returns
     -------
@@ -677,10 +691,11 @@ def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, fu
     ------
     ValueError
         If `var` has an incompatible shape or a negative entry (found during the
-        kernel's pass, so a `grad_out` buffer may be partly written), `eps` is
-        invalid, or `grad_output`/`grad_out` does not fit.
+        kernel's pass, so a `grad_out` or `out` buffer may be partly written),
+        `eps` is invalid, or `grad_output`/`grad_out`/`out` does not fit.
     TypeError
-        If an array does not hold real numbers, or `grad_out` is not a tuple.
+        If an array does not hold real numbers, `grad_out` is not a tuple, or
+        `out` is not an array of the compute dtype.
 
     Notes
     -----
@@ -697,6 +712,7 @@ def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, fu
     """
     red = reduction_code(reduction)
     check_no_grad_args(grad, grad_output, grad_out)
+    reject_out(out, red)
     eps = check_option(eps, "eps", 0.0)
     x = as_array(input, "input")
     t = as_array(target, "target")
@@ -730,7 +746,10 @@ def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, fu
     tc = _full(t, bshape, dt)
     vc = None if v is None else _full(v2, bshape, dt)
     n = math.prod(bshape)
-    loss = new_output(bshape, dt)[0] if red == RED_NONE else None
+    loss = luser = None
+    if red == RED_NONE:
+        loss, luser, _ = out_dest(out, bshape, dt, (input, target, var, grad_output),
+                                  grad_out=grad_out if grad else None)
     gscalar, garr = 1.0, None
     gx = gv = None
     if grad:
@@ -758,11 +777,11 @@ def gaussian_nll_loss(input: ArrayLike, target: ArrayLike, var: ArrayLike, *, fu
     if st == _LE_ERR_VALUE_RANGE:
         raise ValueError("var has negative entry/entries")
     _raise_status(st, "gaussian_nll_loss")
-    out = _result(red, loss, value, dt)
+    res = _result(red, loss, luser, out, value, dt)
     if not grad:
-        return out
+        return res
     g_in = _finish(gx[0], gx[1], gx[2], x.shape)
     g_var = None
     if gv is not None:
         g_var = _finish(gv[0], gv[1], gv[2], v2.shape, v.shape)
-    return out, (g_in, g_var)
+    return res, (g_in, g_var)

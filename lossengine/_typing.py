@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = ["ArrayLike", "FloatArray", "BoolArray", "Output", "Reduction", "GradOutput",
-           "GradOut", "GradOuts", "Grads2", "Grads3", "PreluGrads", "VarGrads",
+           "GradOut", "GradOuts", "Out", "Grads2", "Grads3", "PreluGrads", "VarGrads",
            "DistanceFunction", "WeightScheme", "WithGrad", "MaybeGrad",
            "BuildInfo", "OutputCacheInfo"]
 
@@ -31,6 +31,8 @@ Reduction: TypeAlias = Literal["none", "mean", "sum"]
 GradOutput: TypeAlias = Optional[ArrayLike]
 #: ``grad_out`` of a one-prediction function: a preallocated gradient array.
 GradOut: TypeAlias = Optional[npt.NDArray[Any]]
+#: ``out``: a preallocated array receiving an array result (as a NumPy ufunc's ``out``).
+Out: TypeAlias = Optional[npt.NDArray[Any]]
 #: ``grad_out`` of a several-prediction function: one array (or None) per prediction.
 GradOuts: TypeAlias = Optional[Sequence[Optional[npt.NDArray[Any]]]]
 #: Gradients of two predictions (``None`` for one given as a Python scalar).

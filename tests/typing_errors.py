@@ -15,6 +15,8 @@ le.nn.CrossEntropyLoss(label_smoothing="0.1")  # E: a float
 le.nn.MSELoss()(x)  # E: MSELoss takes input and target
 le.set_num_threads("2")  # E: an int
 le.class_weights(t, 2, scheme="log")  # E: not a scheme
+le.relu(x, out=[0.0, 0.0])  # E: out is an ndarray
+le.relu(x, x)  # E: out is keyword-only
 reveal_type(le.cross_entropy(x, t))  # R: numpy.ndarray[
 reveal_type(le.cross_entropy(x, t, grad=True))  # R: tuple[numpy.ndarray[
 reveal_type(le.triplet_margin_loss(x, x, x, grad=True)[1])  # R: tuple[numpy.ndarray[

@@ -48,6 +48,13 @@ def functions() -> float:
     kl = le.kl_div(np.log(np.full((2, 2), 0.5)), np.full((2, 2), 0.5), reduction="batchmean")
     mse, gm = le.mse_loss(x, np.ones_like(x), weight=np.ones_like(x), grad=True)
 
+    # out=: the result written into a preallocated array (any layout)
+    ro = le.relu(x, out=x)
+    po, gpo = le.sigmoid(x, grad=True, out=np.empty_like(x), grad_out=np.empty_like(x))
+    per_row2 = le.cross_entropy(x, t, reduction="none", out=np.empty(4, np.float32))
+    sm = le.softmax(x, axis=-1, out=np.empty((3, 4), np.float32).T)
+    dist = le.pairwise_distance(x, x + 1, out=np.empty(4, np.float32))
+
     # binary family and the imbalance tools
     bce = le.binary_cross_entropy_with_logits(x, np.zeros_like(x), pos_weight=np.ones(3))
     ohem, go = le.ohem_binary_cross_entropy(np.full(5, 0.5), np.ones(5), grad=True)

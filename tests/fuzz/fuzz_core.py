@@ -678,6 +678,10 @@ def _check_out(t, args, kw, extra, base, mode, res, fail):
         if not (isinstance(a, np.ndarray) and a.shape == shape and a.dtype == dt
                 and a.flags.writeable):
             return
+        # a copy in the same layout: the call may overwrite its input, and the
+        # later checks (layouts) read the original
+        a = a.copy(order="K")
+        args = [a] + list(args[1:])
         buf, ok = a, None
     else:
         return
