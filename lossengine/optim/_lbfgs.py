@@ -359,7 +359,7 @@ class LBFGS(Optimizer):
                     ro.append(1.0 / ys)
                     H_diag = ys / float(np.dot(y, y))
                 num_old = len(old_dirs)
-                al = [None] * history_size
+                al = [0.0] * num_old      # the pairs held, not history_size of them
                 q = -flat_grad
                 for i in range(num_old - 1, -1, -1):
                     al[i] = float(np.dot(old_stps[i], q)) * ro[i]
