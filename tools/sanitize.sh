@@ -87,7 +87,9 @@ fi
 # Reports go to stderr (UBSan ignores log_path when combined with ASan): the
 # suite runs with --capture=sys so that they reach its log, and the fuzz
 # harness appends each crash of its worker to reports/fuzz-<isa>.txt.
-export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:allocator_may_return_null=1"
+# max_allocation_size_mb: a valid but enormous request (num_classes=2**31-1)
+# gets MemoryError rather than exhausting the machine
+export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:allocator_may_return_null=1:max_allocation_size_mb=4096"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # -s keeps the fuzz summary visible; -p no:cacheprovider keeps the tree clean.
 # libstdc++ preloaded beside libasan: without it ASan cannot intercept a C++

@@ -153,9 +153,26 @@ class Worker:
             self._err = None
 
 
+def _cap_memory():
+    """Bound the worker's address space (LOSSENGINE_FUZZ_MEMORY_GB, default 6)
+    so that a valid but enormous request (num_classes=2**31-1 asks for 16 GB)
+    fails with MemoryError instead of exhausting the machine.  Under
+    AddressSanitizer, whose shadow memory needs terabytes of address space,
+    ASAN_OPTIONS' max_allocation_size_mb plays this part (tools/sanitize.sh)."""
+    if "libasan" in os.environ.get("LD_PRELOAD", ""):
+        return
+    try:
+        import resource
+        gb = float(os.environ.get("LOSSENGINE_FUZZ_MEMORY_GB", "6"))
+        resource.setrlimit(resource.RLIMIT_AS, (int(gb * (1 << 30)), resource.RLIM_INFINITY))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
 def _serve():
     import faulthandler
     import traceback
+    _cap_memory()
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)                      # stray prints must not corrupt the protocol
     faulthandler.enable()
