@@ -21,7 +21,7 @@ from ._runtime import nthreads
 from ._docs import fill_doc
 from ._typing import ArrayLike, GradOutput, GradOuts, Grads3, MaybeGrad, Out, Reduction
 from ._validate import (RED_MEAN, RED_NONE, as_array, as_index_target, as_int, as_int64,
-                        check_finite_scalar, check_no_grad_args, compute_dtype, contiguous,
+                        check_option, check_no_grad_args, compute_dtype, contiguous,
                         finish_grad, finish_out, grad_buffer, grad_output_none,
                         grad_output_reduced, out_dest, reduction_code, reject_out)
 
@@ -292,7 +292,7 @@ def linear_cross_entropy(input: ArrayLike, weight: ArrayLike, target: ArrayLike,
         raise ValueError(f"bias: expected shape ({V},) for weight of shape {w.shape}, "
                          f"got {b.shape}")
     ignore_index = as_int64(ignore_index, "ignore_index")
-    eps = check_finite_scalar(label_smoothing, "label_smoothing", 0.0, 1.0)
+    eps = check_option(label_smoothing, "label_smoothing", 0.0, 1.0)
     t = as_index_target(target, "target")
     pos_shape = x.shape[:-1]
     if t.shape != pos_shape:

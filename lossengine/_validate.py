@@ -118,10 +118,6 @@ def check_option(v, name, lo=None, hi=None, *, lo_open=False, hi_open=False, fin
     return f
 
 
-# Older name of check_option, kept for callers written against it.
-check_finite_scalar = check_option
-
-
 def as_int(v, name):
     if isinstance(v, bool):
         raise TypeError(f"{name} must be an integer, got {v!r}")
