@@ -299,9 +299,7 @@ def linear_cross_entropy(input: ArrayLike, weight: ArrayLike, target: ArrayLike,
         raise ValueError(f"target: expected shape {pos_shape} (input's shape without its "
                          f"last dimension), got {t.shape}")
     if tile is not None:
-        tile = as_int(tile, "tile")
-        if tile < 1:
-            raise ValueError(f"tile must be >= 1, got {tile}")
+        tile = as_int64(tile, "tile", 1)
     N = math.prod(pos_shape)
     if N > _INT_MAX or D > _INT_MAX or V > _INT_MAX:
         raise ValueError(f"input/weight: sizes up to {_INT_MAX} are supported "

@@ -359,8 +359,10 @@ def test_import_does_not_import_scipy():
     code = ("import sys, lossengine as le; assert 'scipy' not in sys.modules; "
             "le.linear_cross_entropy([[1.0]], [[1.0], [2.0]], [1]); "
             "assert 'scipy' in sys.modules")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+    # run beside the lossengine under test (installed or built in place), not
+    # from a source tree that may be unbuilt
+    where = os.path.dirname(os.path.dirname(os.path.abspath(le.__file__)))
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=where)
 
 
 def test_blas_threads_restored():

@@ -763,7 +763,11 @@ def _check_accepted(t, case, args, kw, extra, out, fail):
         fail("accepted_invalid", f"reduction={red} accepted")
     if not extra.get("grad") and extra.get("grad_output") is not None:
         fail("accepted_invalid", "grad_output accepted with grad=False")
-    if case.get("ignore_all") and extra.get("grad") and t.accepts("ignore_index"):
+    # only index targets can be ignored (probability targets have no ignore_index)
+    index_targets = any(i not in t.preds and isinstance(a, np.ndarray) and a.dtype.kind in "iu"
+                        for i, a in enumerate(args))
+    if case.get("ignore_all") and extra.get("grad") and t.accepts("ignore_index") \
+            and index_targets:
         gs = _grads_of(t, out, True) or ()
         specials = any(k.startswith("a0") or k.startswith("k:weight")
                        for k, _, _ in case.get("specials", []))
